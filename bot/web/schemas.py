@@ -1,0 +1,63 @@
+"""The JSON contract of the patient API, as documented in /openapi.json."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_MESSAGE_CHARS = 1000
+
+Message = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
+]
+ConversationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class ChatRequest(BaseModel):
+    """A patient's message; `conversation_id` links follow-ups to earlier turns."""
+
+    model_config = ConfigDict(strict=True)
+
+    message: Message = Field(description="The patient's question, 1 to 1,000 characters.")
+    conversation_id: ConversationId | None = Field(
+        None, description="Returned by the first reply; send it back with each follow-up."
+    )
+
+
+class SourceOut(BaseModel):
+    doc_id: str
+    title: str
+    section: str
+    url: str = Field(description="Link to the article section the passage comes from.")
+
+
+class PassageOut(BaseModel):
+    chunk_id: str
+    text: str = Field(description="The article's own words, to be shown as plain text.")
+    score: float
+    source: SourceOut
+    cites: list[str] = Field(description="Sources the article cites in this passage.")
+    published: str | None = None
+    reviewed_on: str | None = None
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str
+    query_id: str
+    kind: Literal["answer", "no_answer", "urgent"]
+    message: str
+    disclaimer: str
+    index_version: str
+    passages: list[PassageOut]
+    own_case: bool = Field(
+        False,
+        description="The message asks about the patient's own case; the bot never judges "
+        "one, so show a pointer to book a consultation.",
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    index_version: str | None = None
+    reason: str | None = None

@@ -1,0 +1,35 @@
+"""`bot eval` on our own patient-style questions meets the issue's quality targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import evaluation
+from bot.answering import Answerer
+from bot.settings import ROOT
+
+EVAL = ROOT / "tests" / "data" / "eval.jsonl"
+
+
+@pytest.fixture(scope="module")
+def results(answerer: Answerer) -> dict[str, float]:
+    cases = evaluation.load_cases(EVAL)
+    assert len([c for c in cases if c.type == "answer"]) >= 60
+    return evaluation.metrics(evaluation.run(answerer, cases))
+
+
+@pytest.mark.parametrize("metric", sorted(evaluation.TARGETS))
+def test_quality_target(results: dict[str, float], metric: str) -> None:
+    assert results[metric] >= evaluation.TARGETS[metric], results
+
+
+def test_no_ordinary_question_is_marked_urgent(results: dict[str, float]) -> None:
+    assert results["false_urgent"] == 0
+
+
+def test_hits_need_the_evidence_in_a_passage(answerer: Answerer) -> None:
+    """The metric itself can fail: evidence that no passage holds is a miss."""
+    case = evaluation.Case("x", "answer", "what are exosomes?", ["words the article never says"])
+    outcome = evaluation.run(answerer, [case])[0]
+    assert outcome.rank is None
+    assert evaluation.metrics([outcome])["hit@3"] == 0.0

