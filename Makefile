@@ -26,7 +26,14 @@ index: $(VENV)/.installed
 run: index
 	$(BIN)/bot serve --host $(BOT_HOST) --port $(BOT_PORT)
 
+# The browser tests drive Debian's chromium; install it once if missing. If it cannot be
+# installed, pytest still runs and those tests fail (never skip) saying why.
+CHROMIUM := /usr/bin/chromium
+
 test: $(VENV)/.installed-dev
+	@test -x $(CHROMIUM) || (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends chromium) \
+		|| echo "warning: could not install chromium; the browser tests will fail"
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev

@@ -6,10 +6,12 @@ environment. Each field is documented in the README (a test checks that).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +73,37 @@ class Settings(BaseSettings):
     conversation_ttl_seconds: int = Field(
         7200, description="How long a conversation's context is kept for follow-ups."
     )
+
+    greeting: str = Field(
+        "Hello! Ask me a question and I'll show you what our clinic's articles say, "
+        "with their sources.",
+        description="First message of the chat page and widget (a widget's data-greeting "
+        "overrides it).",
+    )
+    consult_text: str = Field(
+        "Only a consultation can answer this for your own situation: please book one with "
+        "our team, who will be glad to talk it through with you.",
+        description="Pointer to book a consultation, shown when a patient asks about their "
+        "own case.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins (e.g. https://clinic.example) whose pages may embed the "
+        "widget and call the API; comma-separated or a JSON list. Empty: same origin only.",
+    )
+    data_dir: Path = Field(
+        ROOT / "data", description="Folder for data the bot writes, such as patients' feedback."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Accept `a,b` as well as `["a", "b"]`; an origin has no trailing slash."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        if isinstance(value, list):
+            return [str(v).strip().rstrip("/") for v in value if str(v).strip()]
+        return value
 
     def model_id(self) -> str:
         """The model's name as recorded in an index manifest."""

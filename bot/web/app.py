@@ -6,8 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from bot.answering import Answerer
@@ -36,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.error("chat unavailable: %s", exc)
         yield
 
-    from bot.web import patient
+    from bot.web import chat, patient
 
     app = FastAPI(
         title="Clinic article chatbot",
@@ -45,4 +50,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(patient.router)
+    app.include_router(chat.router)
+    app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
+    allowed = set(settings.cors_origins)
+
+    @app.middleware("http")
+    async def refuse_other_origins(request: Request, call_next: Any) -> Response:
+        """A browser POST from a page neither on this site nor allowed is refused outright.
+
+        CORS alone only stops the page reading the reply; this stops the request itself.
+        """
+        origin = request.headers.get("origin")
+        if request.method == "POST" and origin and not _same_or_allowed(origin, request, allowed):
+            return JSONResponse({"detail": "This website may not use the chat."}, status_code=403)
+        response: Response = await call_next(request)
+        return response
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+        max_age=600,
+    )
     return app
+
+
+def _same_or_allowed(origin: str, request: Request, allowed: set[str]) -> bool:
+    # Same origin is judged by host, not scheme, so TLS ending at a proxy still matches.
+    return origin in allowed or urlsplit(origin).netloc == request.headers.get("host")

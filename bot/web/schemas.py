@@ -61,3 +61,26 @@ class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     index_version: str | None = None
     reason: str | None = None
+
+
+MAX_COMMENT_CHARS = 500
+
+
+class FeedbackRequest(BaseModel):
+    """A patient's "was this helpful?" answer to one reply."""
+
+    model_config = ConfigDict(strict=True)
+
+    query_id: ConversationId = Field(description="The `query_id` of the reply it is about.")
+    helpful: bool
+    comment: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, max_length=MAX_COMMENT_CHARS)
+    ] = Field(None, description="An optional short comment, up to 500 characters.")
+
+
+class FeedbackResponse(BaseModel):
+    status: Literal["received"] = "received"
+
+
+class Suggestions(BaseModel):
+    questions: list[str] = Field(description="Three to five questions the articles answer.")

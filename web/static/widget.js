@@ -1,0 +1,408 @@
+/* Clinic chat widget. Embed with one tag:
+ *   <script src="https://BOT-HOST/widget.js" async data-title="…" data-accent="#0f5c6e"
+ *           data-position="right" data-greeting="…"></script>
+ * It adds a launcher and a chat panel inside a shadow root, so the page's CSS cannot restyle
+ * it. Everything from a patient or an article is set as text (textContent), never as HTML.
+ * With data-mode="inline" it fills the element matching data-target (default
+ * [data-clinic-chat]) instead: the bot's own full-page chat uses that.
+ * The server fills in CONFIG and CSS when it serves this file. */
+(function () {
+  "use strict";
+  var CONFIG = /*CONFIG*/ {};
+  var CSS = /*CSS*/ "";
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  if (!script || window.ClinicChat) return;
+  var opts = script.dataset || {};
+  var BASE = new URL(script.src, location.href).origin;
+  var KEY = "clinic-chat:v1";
+  var MAX_ITEMS = 30;
+  var UNAVAILABLE = "The chat is unavailable right now. Please contact the clinic directly.";
+  var reduceMotion = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  /* Sentence highlighting: the same algorithm as bot/highlight.py (a test compares them). */
+  var STOP = new Set(("a about after again all also am an and any are as at be been before being " +
+    "but by can could did do does doing for from get got had has have having how i if in into " +
+    "is it its just me more most my no not of on or our out should so some such than that the " +
+    "their them then there these they this those to too up us very was we were what when where " +
+    "which while who why will with would you your").split(" "));
+  var ABBR = new Set("dr mr mrs ms prof st vs etc e.g i.e no approx fig al inc ltd pty jr sr mt assoc".split(" "));
+  var BOUNDARY = /[.!?]["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])/g;
+
+  function sentences(text) {
+    var out = [], start = 0, m;
+    BOUNDARY.lastIndex = 0;
+    while ((m = BOUNDARY.exec(text))) {
+      var word = /([A-Za-z.]+)$/.exec(text.slice(start, m.index));
+      var last = word ? word[1] : "";
+      if (ABBR.has(last.toLowerCase()) || /^[A-Z]$/.test(last)) continue;
+      out.push(text.slice(start, m.index + m[0].length));
+      start = m.index + m[0].length;
+    }
+    if (start < text.length) out.push(text.slice(start));
+    return out;
+  }
+  function stem(w) {
+    if (w.length > 4 && /ies$/.test(w)) return w.slice(0, -3) + "y";
+    if (w.length > 3 && /s$/.test(w) && !/(ss|us|is)$/.test(w)) return w.slice(0, -1);
+    return w;
+  }
+  function terms(text) {
+    var found = new Set();
+    (text.toLowerCase().match(/[a-z0-9]+/g) || []).forEach(function (w) {
+      if (!STOP.has(w)) found.add(stem(w));
+    });
+    return found;
+  }
+  function highlight(question, text) {
+    var asked = terms(question), parts = sentences(text), left = 2;
+    var scores = parts.map(function (p) {
+      var n = 0;
+      terms(p).forEach(function (t) { if (asked.has(t)) n++; });
+      return n;
+    });
+    var best = Math.max.apply(null, scores.concat([0]));
+    return parts.map(function (p, i) {
+      var hit = best > 0 && scores[i] === best && left > 0;
+      if (hit) left--;
+      return [p, hit];
+    });
+  }
+
+  /* DOM helpers: text only. */
+  function el(tag, attrs, kids) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v == null || v === false) return;
+      if (k === "text") node.textContent = v;
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : v);
+    });
+    (kids || []).forEach(function (kid) {
+      if (kid) node.appendChild(typeof kid === "string" ? document.createTextNode(kid) : kid);
+    });
+    return node;
+  }
+  function safeUrl(url) {
+    try {
+      var u = new URL(url, BASE);
+      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  function niceDate(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(value || "");
+    if (!m) return value;
+    return new Date(+m[1], m[2] - 1, +m[3]).toLocaleDateString("en-AU", {
+      day: "numeric", month: "long", year: "numeric"
+    });
+  }
+  function tel(number) {
+    var digits = String(number).replace(/[^\d+]/g, "");
+    return digits ? "tel:" + digits : null;
+  }
+  function onAccent(hex) {
+    var h = hex.slice(1);
+    if (h.length === 3) h = h.replace(/./g, "$&$&");
+    var lum = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    return 1.05 / (L + 0.05) >= (L + 0.05) / 0.0622 ? "#fff" : "#111";
+  }
+
+  /* State, kept in sessionStorage so the conversation survives page navigation. */
+  var state = load();
+  function load() {
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(KEY));
+      if (saved && Array.isArray(saved.items)) return saved;
+    } catch (e) { /* storage blocked or corrupt: start afresh */ }
+    return { cid: null, open: false, items: [], sugg: null };
+  }
+  function save() {
+    state.items = state.items.slice(-MAX_ITEMS);
+    try { sessionStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  function post(path, body) {
+    return fetch(BASE + path, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.ok) return data;
+        if (res.status === 422) throw new Error("Please type a question of up to 1,000 characters.");
+        throw new Error(typeof data.detail === "string" ? data.detail : UNAVAILABLE);
+      });
+    });
+  }
+
+  /* Rendering one exchange. */
+  function card(question, p) {
+    var text = el("p", { class: "cc-passage" });
+    highlight(question, p.text).forEach(function (s) {
+      var body = s[1] ? s[0].replace(/\s+$/, "") : "";
+      if (body) text.appendChild(el("mark", { text: body }));
+      if (s[0].length > body.length) text.appendChild(document.createTextNode(s[0].slice(body.length)));
+    });
+    var src = p.source || {};
+    var label = src.section && src.section !== src.title ? src.title + " — " + src.section : src.title;
+    var href = safeUrl(src.url);
+    var link = href
+      ? el("a", { href: href, target: "_blank", rel: "noopener" },
+          [label, el("span", { class: "cc-sr", text: " (opens in a new tab)" })])
+      : label;
+    var dates = [];
+    if (p.reviewed_on) dates.push("Medically reviewed " + niceDate(p.reviewed_on));
+    if (p.published) dates.push("Published " + niceDate(p.published));
+    return el("article", { class: "cc-card", "aria-label": "Passage from " + label }, [
+      text,
+      el("p", { class: "cc-source" }, ["Source: ", link]),
+      dates.length ? el("p", { class: "cc-date", text: dates.join(" · ") }) : null,
+      p.cites && p.cites.length
+        ? el("ul", { class: "cc-cites", "aria-label": "Sources this passage cites" },
+            p.cites.map(function (c) { return el("li", { class: "cc-chip", text: c }); }))
+        : null
+    ]);
+  }
+  function urgentCard(reply, fresh) {
+    var actions = [el("a", { class: "cc-call", href: tel(CONFIG.emergencyNumber), text: "Call " + CONFIG.emergencyNumber })];
+    if (CONFIG.crisisLine && reply.message.indexOf(CONFIG.crisisLine) >= 0 && tel(CONFIG.crisisLine)) {
+      actions.push(el("a", { class: "cc-call", href: tel(CONFIG.crisisLine), text: "Call " + CONFIG.crisisLine }));
+    }
+    return el("div", { class: "cc-urgent", role: fresh ? "alert" : null }, [
+      el("h3", { text: "Get help now" }),
+      el("p", { text: reply.message }),
+      el("p", {}, actions)
+    ]);
+  }
+  function feedback(item) {
+    var id = "cc-fb-" + item.r.query_id, after = el("div", {});
+    function send(comment) {
+      post("/api/feedback", { query_id: item.r.query_id, helpful: item.fb, comment: comment || null })
+        .catch(function () { /* the answer stays on screen; nothing to trouble the patient with */ });
+      save();
+      drawComment();
+    }
+    var buttons = [["Yes", true], ["No", false]].map(function (b) {
+      var button = el("button", {
+        type: "button", text: b[0], "aria-pressed": String(item.fb === b[1]),
+        onclick: function () {
+          item.fb = b[1];
+          buttons.forEach(function (x) { x.setAttribute("aria-pressed", String(x === button)); });
+          send(null);
+        }
+      });
+      return button;
+    });
+    function drawComment() {
+      after.textContent = "";
+      if (item.fb == null) return;
+      if (item.fc) return after.appendChild(el("span", { text: "Thank you, your comment was sent." }));
+      var input = el("input", { id: id + "-c", type: "text", maxlength: "500", autocomplete: "off" });
+      after.appendChild(el("form", {
+        class: "cc-feedback", onsubmit: function (ev) {
+          ev.preventDefault();
+          if (!input.value.trim()) return input.focus();
+          item.fc = true;
+          send(input.value.trim());
+        }
+      }, [
+        el("label", { for: id + "-c", text: "Thanks! Anything to add? (optional)" }),
+        input,
+        el("button", { type: "submit", text: "Send comment" })
+      ]));
+    }
+    drawComment();
+    return el("div", { class: "cc-fb" }, [
+      el("div", { class: "cc-feedback", role: "group", "aria-labelledby": id },
+        [el("span", { id: id, text: "Was this helpful?" })].concat(buttons)),
+      after
+    ]);
+  }
+  function replyNode(item, fresh) {
+    var r = item.r, box = el("div", { class: "cc-msg cc-bot" });
+    if (!r) {
+      box.appendChild(el("p", { class: "cc-error", text: item.err || UNAVAILABLE }));
+      return box;
+    }
+    if (r.kind === "urgent") {
+      box.appendChild(urgentCard(r, fresh));
+      return box;
+    }
+    if (r.kind === "no_answer") box.appendChild(el("div", { class: "cc-notice" }, [el("p", { text: r.message })]));
+    else box.appendChild(el("p", { text: r.message }));
+    if (r.own_case === true) {
+      box.appendChild(el("div", { class: "cc-consult" }, [
+        el("p", {}, [el("strong", { text: "About your own situation: " }), CONFIG.consultText])
+      ]));
+    }
+    (r.passages || []).forEach(function (p) { box.appendChild(card(item.q, p)); });
+    box.appendChild(feedback(item));
+    return box;
+  }
+  function questionNode(q) {
+    return el("div", { class: "cc-msg cc-user" }, [el("span", { class: "cc-sr", text: "You asked: " }), q]);
+  }
+
+  /* The panel. */
+  var inline = opts.mode === "inline";
+  var root = el("div", { class: "cc" + (opts.position === "left" ? " cc-left" : "") });
+  if (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(opts.accent || "")) {
+    root.style.setProperty("--cc-accent", opts.accent);
+    root.style.setProperty("--cc-on-accent", onAccent(opts.accent));
+  }
+  var log = el("div", { class: "cc-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
+  var input = el("input", {
+    class: "cc-input", id: "cc-input", name: "message", type: "text", maxlength: "1000",
+    autocomplete: "off", required: true
+  });
+  var form = el("form", {
+    class: "cc-form", onsubmit: function (ev) { ev.preventDefault(); ask(input.value); }
+  }, [
+    el("label", { class: "cc-sr", for: "cc-input", text: "Your question" }),
+    input,
+    el("button", { class: "cc-send", type: "submit", text: "Send" })
+  ]);
+  var launcher, panel;
+  var head = el("div", { class: "cc-head" }, [
+    el("h2", { class: "cc-title", id: "cc-title", text: opts.title || CONFIG.title }),
+    el("button", { type: "button", class: "cc-restart", text: "Start over", onclick: restart }),
+    inline ? null : el("button", {
+      type: "button", class: "cc-close", "aria-label": "Close chat", text: "×", onclick: close
+    })
+  ]);
+  panel = el("section", {
+    class: "cc-panel " + (inline ? "cc-inline" : "cc-floating"), id: "cc-panel",
+    role: inline ? null : "dialog", "aria-labelledby": "cc-title", hidden: !inline
+  }, [head, log, form]);
+  panel.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && !inline) close();
+  });
+  var busy = false, rendered = false;
+
+  function intro() {
+    var chips = el("div", { class: "cc-suggest", role: "group", "aria-label": "Suggested questions" });
+    function fill(list) {
+      chips.textContent = "";
+      list.forEach(function (q) {
+        chips.appendChild(el("button", { type: "button", text: q, onclick: function () { ask(q); } }));
+      });
+    }
+    if (state.sugg && state.sugg.length) fill(state.sugg);
+    else {
+      fetch(BASE + "/api/suggestions").then(function (r) { return r.ok ? r.json() : { questions: [] }; })
+        .then(function (d) { state.sugg = d.questions || []; save(); fill(state.sugg); })
+        .catch(function () {});
+    }
+    return el("div", { class: "cc-msg cc-bot cc-intro" }, [
+      el("p", { text: opts.greeting || CONFIG.greeting }),
+      el("p", { class: "cc-note", text: CONFIG.disclaimer }),
+      chips
+    ]);
+  }
+  function render() {
+    log.setAttribute("aria-live", "off"); // restored messages are not news
+    log.textContent = "";
+    log.appendChild(intro());
+    state.items.forEach(function (item) {
+      log.appendChild(questionNode(item.q));
+      log.appendChild(replyNode(item, false));
+    });
+    log.scrollTop = log.scrollHeight;
+    rendered = true;
+    setTimeout(function () { log.setAttribute("aria-live", "polite"); }, 0);
+  }
+  function scrollTo(node) {
+    log.scrollTo({ top: node.offsetTop - 8, behavior: reduceMotion ? "auto" : "smooth" });
+  }
+  function ask(text) {
+    var q = (text || "").trim();
+    if (!q || busy) return;
+    busy = true;
+    input.value = "";
+    var item = { q: q };
+    var asked = questionNode(q);
+    var typing = el("div", { class: "cc-msg cc-bot cc-typing", text: "Looking through our articles…" });
+    log.appendChild(asked);
+    log.appendChild(typing);
+    log.scrollTop = log.scrollHeight;
+    post("/api/chat", { message: q, conversation_id: state.cid })
+      .then(function (reply) { state.cid = reply.conversation_id; item.r = reply; })
+      .catch(function (e) { item.err = e instanceof TypeError ? UNAVAILABLE : e.message; })
+      .then(function () {
+        typing.remove();
+        if (item.r) state.items.push(item);
+        save();
+        log.appendChild(replyNode(item, true));
+        scrollTo(asked);
+        busy = false;
+      });
+  }
+  function restart() {
+    state = { cid: null, open: state.open, items: [], sugg: state.sugg };
+    save();
+    render();
+    input.focus();
+  }
+  function open(focus) {
+    if (inline) return input.focus();
+    if (!rendered) render();
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    root.classList.add("cc-open");
+    state.open = true;
+    save();
+    if (focus !== false) input.focus();
+  }
+  function close() {
+    if (inline) return;
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    root.classList.remove("cc-open");
+    state.open = false;
+    save();
+    launcher.focus();
+  }
+
+  function mount() {
+    if (inline) {
+      var target = document.querySelector(opts.target || "[data-clinic-chat]");
+      if (!target) return;
+      target.textContent = "";
+      root.appendChild(panel);
+      target.appendChild(root);
+      render();
+      return;
+    }
+    var host = document.createElement("clinic-chat");
+    var shadow = host.attachShadow({ mode: "open" });
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      shadow.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      shadow.appendChild(el("style", { text: CSS }));
+    }
+    var icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    icon.setAttribute("viewBox", "0 0 24 24");
+    icon.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    icon.appendChild(path);
+    launcher = el("button", {
+      type: "button", class: "cc-launcher", "aria-expanded": "false", "aria-controls": "cc-panel",
+      onclick: function () { return panel.hidden ? open() : close(); }
+    }, [icon, "Ask a question"]);
+    root.appendChild(launcher);
+    root.appendChild(panel);
+    shadow.appendChild(root);
+    document.body.appendChild(host);
+    if (state.open) open(false);
+  }
+
+  window.ClinicChat = { open: open, close: close, highlight: highlight };
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+})();
