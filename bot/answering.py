@@ -84,13 +84,20 @@ def _passage(hit: Hit) -> Passage:
 class Answerer:
     """Answers messages from one loaded index; safe to share between requests."""
 
-    def __init__(self, settings: Settings, index: LoadedIndex, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        index: LoadedIndex,
+        embedder: Embedder,
+        conversations: Conversations | None = None,
+    ) -> None:
         self.settings = settings
         self.index = index
         self.retriever = Retriever(
             index, embedder, settings.lexical_weight, settings.sentence_weight
         )
-        self.conversations = Conversations(settings.conversation_ttl_seconds)
+        # Shared across index versions, so a conversation survives a re-index.
+        self.conversations = conversations or Conversations(settings.conversation_ttl_seconds)
 
     def _reply(
         self, conversation_id: str, kind: Kind, message: str, hits: list[Hit], own_case: bool

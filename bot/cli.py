@@ -34,26 +34,74 @@ def main() -> None:
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Articles folder.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder.")
 @click.option("--if-stale", is_flag=True, help="Only build when the corpus or model changed.")
-def index(corpus_dir: Path | None, index_dir: Path | None, if_stale: bool) -> None:
-    """Chunk and embed the articles into a new index version, then make it active.
+@click.option("--full", is_flag=True, help="Embed every chunk again instead of reusing vectors.")
+@click.option("--force", is_flag=True, help="Activate even if the quality gate fails.")
+@click.option("--rollback", is_flag=True, help="Switch back to the previous version.")
+@click.option("--activate", "version", metavar="VERSION", help="Switch to this kept version.")
+@click.option("--history", is_flag=True, help="List the versions on disk and their builds.")
+def index(
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    if_stale: bool,
+    full: bool,
+    force: bool,
+    rollback: bool,
+    version: str | None,
+    history: bool,
+) -> None:
+    """Build a new index version from the articles and make it active.
 
-    Example: bot index --corpus corpus/
+    Only changed chunks are embedded; `bot eval` gates activation.
+
+    Examples: bot index · bot index --full · bot index --rollback · bot index --history
     """
-    from bot.index import build_index, is_stale
+    from bot import index as versions
+    from bot.build import activate_version, build_index
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     try:
-        if if_stale and not is_stale(settings):
+        if history:
+            _print_history(settings)
+            return
+        if rollback or version:
+            if version:
+                activate_version(settings, version)
+            else:
+                version = versions.rollback(settings.index_dir, settings.keep_versions)
+            click.echo(f"active index version is now {version}")
+            return
+        if if_stale and not versions.is_stale(settings):
             click.echo("index is up to date")
             return
-        manifest = build_index(settings, progress=sys.stderr.isatty())
+        manifest = build_index(settings, progress=sys.stderr.isatty(), full=full, force=force)
     except (CorpusError, IndexError_) as exc:
-        _fail(f"{exc}\nthe current index was left unchanged")
+        _fail(f"{exc}\nthe active index was left unchanged")
         return
+    changes = manifest.changes
     click.echo(
-        f"built index {manifest.version}: {manifest.documents} documents, "
-        f"{manifest.chunks} chunks in {manifest.build_seconds:.1f} s"
+        f"built and activated index {manifest.version}: {manifest.documents} documents, "
+        f"{manifest.chunks} chunks ({changes.get('chunks_embedded', 0)} embedded) "
+        f"in {manifest.build_seconds:.1f} s"
     )
+    if manifest.eval:
+        click.echo(
+            "eval: "
+            + ", ".join(f"{k} {manifest.eval[k]:.3f}" for k in ("hit@1", "hit@3", "abstention"))
+        )
+
+
+def _print_history(settings: Settings) -> None:
+    from bot.index import active_version, list_versions
+
+    active = active_version(settings.index_dir)
+    for m in list_versions(settings.index_dir):
+        mark = "*" if m.version == active else " "
+        gate = "" if not m.gate or m.gate.get("passed") else f"  held back: {m.gate['reason']}"
+        changed = m.changes.get("documents_changed", []) + m.changes.get("documents_added", [])
+        click.echo(
+            f"{mark} {m.version}  {m.built_at}  by {m.built_by or '?'}  {m.chunks} chunks  "
+            f"{m.build_seconds:.1f} s  changed: {', '.join(changed) or '-'}{gate}"
+        )
 
 
 @main.command()

@@ -6,9 +6,9 @@ Layout of the index folder::
     versions/<id>/          manifest.json, chunks.jsonl, vectors.faiss, sentences.npz
     versions/.tmp-<id>/     a build in progress; left behind only by a killed build
 
-A build writes a whole version folder under a temporary name, renames it into
-place, then swaps `CURRENT` with `os.replace`, so a build that fails or is
-killed at any point leaves the previous version serving.
+A build (see `bot.build`) writes a whole version folder under a temporary name,
+renames it into place, then swaps `CURRENT` with `os.replace`, so a build that
+fails or is killed at any point leaves the previous version serving.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ import fcntl
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bot.chunking import Chunk, chunk_document
-from bot.corpus import corpus_hash, load_corpus
+from bot.chunking import Chunk
+from bot.corpus import corpus_hash
 from bot.embedder import Embedder
 from bot.lexical import LexicalIndex
 from bot.settings import Settings
@@ -51,6 +51,10 @@ class Manifest:
     built_at: str
     build_seconds: float
     format: int = FORMAT
+    built_by: str = ""
+    changes: dict[str, Any] = field(default_factory=dict)  # documents and chunks added, ...
+    eval: dict[str, Any] = field(default_factory=dict)  # `bot eval` metrics of this version
+    gate: dict[str, Any] = field(default_factory=dict)  # {"passed": bool, "reason": str}
 
 
 @dataclass
@@ -83,7 +87,9 @@ def read_manifest(index_dir: Path, version: str | None = None) -> Manifest:
         raise IndexError_(f"no index in {index_dir}; run `bot index` first")
     path = _versions(index_dir) / version / "manifest.json"
     try:
-        return Manifest(**json.loads(path.read_text()))
+        data = json.loads(path.read_text())
+        known = {f.name for f in fields(Manifest)}
+        return Manifest(**{k: v for k, v in data.items() if k in known})
     except (OSError, ValueError, TypeError) as exc:
         raise IndexError_(f"index version {version} is missing or corrupt ({exc})") from exc
 
@@ -101,7 +107,7 @@ def is_stale(settings: Settings) -> bool:
 
 
 @contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
+def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index folder; a second one is refused, not queued."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".build.lock", "w") as handle:
@@ -127,56 +133,81 @@ def _write(path: Path, text: str) -> None:
         os.fsync(handle.fileno())
 
 
-def build_index(
-    settings: Settings, embedder: Embedder | None = None, progress: bool = False
-) -> Manifest:
-    """Parse, chunk and embed the corpus into a new version, then make it active.
+def new_version_id(digest: str) -> str:
+    """A sortable, unique id: build time (microseconds) and corpus digest."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{digest[:8]}"
 
-    Example: ``build_index(Settings(corpus_dir=Path("corpus")))``
+
+def write_version(
+    index_dir: Path,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    vectors: VectorIndex,
+    sentences: SentenceVectors,
+) -> Path:
+    """Write a complete version folder under a temporary name, then rename it into place.
+
+    A folder without the `.tmp-` prefix is therefore always complete; the
+    version is not active until `activate` points `CURRENT` at it.
     """
-    started = time.perf_counter()
-    index_dir = settings.index_dir
-    with _build_lock(index_dir):
-        docs = load_corpus(settings.corpus_dir)  # bad input stops here, before any write
-        digest = corpus_hash(settings.corpus_dir)
-        chunks = [chunk for doc in docs for chunk in chunk_document(doc)]
-        embedder = embedder or Embedder.from_settings(settings)
-        vectors = embedder.encode([c.embed_text() for c in chunks], progress=progress)
-        framed = embedder.encode([t for c in chunks for t in c.sentence_embed_texts()])
-        bare = embedder.encode([t for c in chunks for t in c.sentences()])
-        sentences = SentenceVectors.build(framed, bare, [len(c.sentences()) for c in chunks])
-        stamp = datetime.now(UTC)
-        version = f"{stamp:%Y%m%dT%H%M%S}-{digest[:8]}"
-        versions = _versions(index_dir)
-        versions.mkdir(parents=True, exist_ok=True)
-        for stale in versions.glob(".tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by a killed build
-        tmp = versions / f".tmp-{version}"
-        tmp.mkdir()
-        VectorIndex.build(vectors).save(tmp / "vectors.faiss")
-        sentences.save(tmp / "sentences.npz")
-        _write(tmp / "chunks.jsonl", "".join(json.dumps(c.to_dict()) + "\n" for c in chunks))
-        manifest = Manifest(
-            version=version,
-            model=settings.model_id(),
-            dim=embedder.dim,
-            corpus_hash=digest,
-            documents=len(docs),
-            chunks=len(chunks),
-            built_at=stamp.isoformat(timespec="seconds"),
-            build_seconds=round(time.perf_counter() - started, 3),
-        )
-        _write(tmp / "manifest.json", json.dumps(asdict(manifest), indent=2))
-        _fsync_dir(tmp)
-        final = versions / version
-        if final.exists():
-            shutil.rmtree(final)
-        tmp.rename(final)
-        _write(index_dir / "CURRENT.tmp", version + "\n")
-        os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")
-        _fsync_dir(index_dir)
-        _prune(versions, keep=settings.keep_versions, active=version)
-        return manifest
+    versions = _versions(index_dir)
+    versions.mkdir(parents=True, exist_ok=True)
+    for stale in versions.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a killed build
+    tmp = versions / f".tmp-{manifest.version}"
+    tmp.mkdir()
+    vectors.save(tmp / "vectors.faiss")
+    sentences.save(tmp / "sentences.npz")
+    _write(tmp / "chunks.jsonl", "".join(json.dumps(c.to_dict()) + "\n" for c in chunks))
+    save_manifest(tmp, manifest)
+    _fsync_dir(tmp)
+    final = versions / manifest.version
+    tmp.rename(final)
+    _fsync_dir(versions)
+    return final
+
+
+def save_manifest(folder: Path, manifest: Manifest) -> None:
+    """(Re)write a version's manifest atomically."""
+    _write(folder / "manifest.json.tmp", json.dumps(asdict(manifest), indent=2))
+    os.replace(folder / "manifest.json.tmp", folder / "manifest.json")
+
+
+def activate(index_dir: Path, version: str, keep: int) -> None:
+    """Point `CURRENT` at `version` atomically; servers pick it up without a restart."""
+    read_manifest(index_dir, version)  # refuses a missing or corrupt version
+    _write(index_dir / "CURRENT.tmp", version + "\n")
+    os.replace(index_dir / "CURRENT.tmp", index_dir / "CURRENT")
+    _fsync_dir(index_dir)
+    _prune(_versions(index_dir), keep=keep, active=version)
+
+
+def list_versions(index_dir: Path) -> list[Manifest]:
+    """Manifests of every complete version on disk, newest first (corrupt ones skipped)."""
+    folder = _versions(index_dir)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir(), reverse=True):
+        if path.is_dir() and not path.name.startswith("."):
+            try:
+                found.append(read_manifest(index_dir, path.name))
+            except IndexError_:
+                continue
+    return found
+
+
+def rollback(index_dir: Path, keep: int, version: str | None = None) -> str:
+    """Make `version` (default: the version built before the active one) active again."""
+    current = active_version(index_dir)
+    if version is None:
+        older = [m.version for m in list_versions(index_dir) if current and m.version < current]
+        if not older:
+            raise IndexError_("there is no older version to roll back to")
+        version = older[0]
+    with build_lock(index_dir):
+        activate(index_dir, version, keep)
+    return version
 
 
 def _prune(versions: Path, keep: int, active: str) -> None:
@@ -184,6 +215,11 @@ def _prune(versions: Path, keep: int, active: str) -> None:
     for path in old[keep:]:
         if path.name != active:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def version_folder(index_dir: Path, version: str) -> Path:
+    """Where a version's files live."""
+    return _versions(index_dir) / version
 
 
 def load_index(settings: Settings, embedder: Embedder, version: str | None = None) -> LoadedIndex:

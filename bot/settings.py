@@ -55,6 +55,19 @@ class Settings(BaseSettings):
         "articles never mention, in proportion to their share of its words.",
     )
 
+    eval_file: Path = Field(
+        ROOT / "tests" / "data" / "eval.jsonl",
+        description="Questions `bot eval` and the build's quality gate ask.",
+    )
+    gate_margin: float = Field(
+        0.02,
+        description="A new index version whose hit@3 or abstention is lower than the active "
+        "one's by more than this is built but not activated.",
+    )
+    reload_seconds: float = Field(
+        2.0, gt=0, description="How often a server checks for a newly activated index version."
+    )
+
     clinic_name: str = Field("our clinic", description="How the bot names the clinic.")
     clinic_contact: str = Field(
         "Please contact our clinic on the phone number or contact form on this website, "

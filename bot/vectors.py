@@ -34,6 +34,10 @@ class VectorIndex:
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors at `ids` (to reuse them in the next build)."""
+        return np.asarray(self._index.reconstruct_batch(ids.astype(np.int64)), dtype=np.float32)
+
     def score(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Cosine of `query` with the stored vectors at `ids`."""
         if len(ids) == 0:

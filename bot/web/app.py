@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from bot.answering import Answerer
 from bot.embedder import Embedder
-from bot.index import IndexError_, load_index
+from bot.index import IndexError_, active_version, load_index
 from bot.settings import ROOT, Settings
 
 log = logging.getLogger("bot")
@@ -33,13 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.answerer = None
         app.state.unavailable = None
-        try:
-            embedder = Embedder.load(settings.model_path())
-            app.state.answerer = Answerer(settings, load_index(settings, embedder), embedder)
-        except (IndexError_, OSError, ValueError) as exc:
-            app.state.unavailable = str(exc)
-            log.error("chat unavailable: %s", exc)
+        await asyncio.to_thread(_load_active, app, settings)
+        watcher = asyncio.create_task(_watch_index(app, settings))
         yield
+        watcher.cancel()
 
     from bot.web import chat, patient
 
@@ -74,6 +72,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=600,
     )
     return app
+
+
+def _load_active(app: FastAPI, settings: Settings) -> None:
+    """Load the active index version into a new Answerer and swap it in.
+
+    Requests in flight keep the Answerer they started with; new ones get the new
+    one. A version that fails to load leaves the current one serving.
+    """
+    current: Answerer | None = app.state.answerer
+    try:
+        embedder = Embedder.load(settings.model_path())
+        index = load_index(settings, embedder)
+    except (IndexError_, OSError, ValueError) as exc:
+        if current is None:
+            app.state.unavailable = str(exc)
+        log.error("index not loaded: %s", exc)
+        return
+    conversations = current.conversations if current else None
+    app.state.answerer = Answerer(settings, index, embedder, conversations)
+    app.state.unavailable = None
+    log.info("serving index version %s", index.manifest.version)
+
+
+async def _watch_index(app: FastAPI, settings: Settings) -> None:
+    """Switch to a newly activated version (or recover a missing index) without a restart."""
+    tried: str | None = None
+    while True:
+        await asyncio.sleep(settings.reload_seconds)
+        version = active_version(settings.index_dir)
+        current: Answerer | None = app.state.answerer
+        serving = current.index.manifest.version if current else None
+        if version and version != serving and version != tried:
+            tried = version  # a version that fails to load is not retried in a loop
+            await asyncio.to_thread(_load_active, app, settings)
 
 
 def _same_or_allowed(origin: str, request: Request, allowed: set[str]) -> bool:

@@ -1,0 +1,215 @@
+"""Building an index version: parse, chunk, embed what changed, check quality, activate.
+
+Incremental: a chunk whose embedded text is unchanged since the active version
+(same model) reuses that version's vectors, so re-indexing after one changed
+article embeds only its chunks. `full=True` embeds everything again.
+
+Gated: before a build becomes active, `bot eval` runs on it; if hit@3 or
+abstention drops by more than `BOT_GATE_MARGIN` against the active version, the
+build is kept but not activated (`force=True` activates it anyway).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from bot.chunking import Chunk, chunk_document
+from bot.corpus import corpus_hash, load_corpus
+from bot.embedder import Embedder
+from bot.index import (
+    IndexError_,
+    LoadedIndex,
+    Manifest,
+    activate,
+    active_version,
+    build_lock,
+    load_index,
+    new_version_id,
+    read_manifest,
+    save_manifest,
+    write_version,
+)
+from bot.settings import Settings
+from bot.vectors import SentenceVectors, VectorIndex
+
+log = logging.getLogger("bot")
+
+GATED = ("hit@3", "abstention")
+
+Progress = Callable[[str], None]
+
+
+class GateFailed(IndexError_):
+    """The new version scored worse than the active one; it was kept, not activated."""
+
+    def __init__(self, version: str, reason: str) -> None:
+        self.version = version
+        super().__init__(
+            f"version {version} was built but not activated: {reason}. "
+            f"Use `bot index --force` (or `bot index --activate {version}`) to activate it anyway"
+        )
+
+
+@dataclass
+class _Reusable:
+    """The active version's vectors, by the hash of the text each was made from."""
+
+    chunk: dict[str, np.ndarray]
+    sentences: dict[str, tuple[np.ndarray, np.ndarray]]  # (framed rows, bare rows)
+
+
+def _key(chunk: Chunk) -> str:
+    return hashlib.sha1(chunk.embed_text().encode()).hexdigest()
+
+
+def _reusable(settings: Settings, embedder: Embedder) -> tuple[_Reusable, list[Chunk]]:
+    """Vectors of the active version, when it was built with the same model."""
+    empty = _Reusable({}, {})
+    try:
+        old = load_index(settings, embedder)
+    except IndexError_:
+        return empty, []
+    reuse = _Reusable({}, {})
+    ids = np.arange(len(old.chunks), dtype=np.int64)
+    stored = old.vectors.vectors(ids)
+    for i, chunk in enumerate(old.chunks):
+        key = _key(chunk)
+        rows = np.arange(old.sentences.starts[i], old.sentences.starts[i + 1])
+        reuse.chunk[key] = stored[i]
+        reuse.sentences[key] = (old.sentences.framed[rows], old.sentences.bare[rows])
+    return reuse, old.chunks
+
+
+def _embed(
+    chunks: list[Chunk], reuse: _Reusable, embedder: Embedder, progress: bool
+) -> tuple[VectorIndex, SentenceVectors, int]:
+    """Vectors for `chunks`, embedding only those not in `reuse`; returns how many were new."""
+    todo = [c for c in chunks if _key(c) not in reuse.chunk]
+    fresh_chunk = embedder.encode([c.embed_text() for c in todo], progress=progress)
+    fresh_framed = embedder.encode([t for c in todo for t in c.sentence_embed_texts()], progress)
+    fresh_bare = embedder.encode([t for c in todo for t in c.sentences()], progress=progress)
+    at = 0
+    for n, chunk in enumerate(todo):
+        count = len(chunk.sentences())
+        key = _key(chunk)
+        reuse.chunk[key] = fresh_chunk[n]
+        reuse.sentences[key] = (fresh_framed[at : at + count], fresh_bare[at : at + count])
+        at += count
+    keys = [_key(c) for c in chunks]
+    vectors = np.stack([reuse.chunk[k] for k in keys]) if keys else np.zeros((0, embedder.dim))
+    framed = [reuse.sentences[k][0] for k in keys]
+    bare = [reuse.sentences[k][1] for k in keys]
+    sentences = SentenceVectors.build(
+        np.concatenate(framed) if framed else np.zeros((0, embedder.dim)),
+        np.concatenate(bare) if bare else np.zeros((0, embedder.dim)),
+        [len(f) for f in framed],
+    )
+    return VectorIndex.build(vectors.astype(np.float32)), sentences, len(todo)
+
+
+def _changes(old: list[Chunk], new: list[Chunk], embedded: int) -> dict[str, object]:
+    """What changed since the active version, for the build history."""
+
+    def by_doc(chunks: list[Chunk]) -> dict[str, set[str]]:
+        docs: dict[str, set[str]] = {}
+        for c in chunks:
+            docs.setdefault(c.doc_id, set()).add(_key(c))
+        return docs
+
+    before, after = by_doc(old), by_doc(new)
+    old_keys = {k for keys in before.values() for k in keys}
+    new_keys = {k for keys in after.values() for k in keys}
+    return {
+        "documents_added": sorted(set(after) - set(before)),
+        "documents_removed": sorted(set(before) - set(after)),
+        "documents_changed": sorted(d for d in set(after) & set(before) if after[d] != before[d]),
+        "chunks_added": len(new_keys - old_keys),
+        "chunks_removed": len(old_keys - new_keys),
+        "chunks_embedded": embedded,
+    }
+
+
+def _evaluate(settings: Settings, index: LoadedIndex, embedder: Embedder) -> dict[str, float]:
+    from bot import evaluation
+    from bot.answering import Answerer
+
+    cases = evaluation.load_cases(settings.eval_file)
+    results = evaluation.metrics(evaluation.run(Answerer(settings, index, embedder), cases))
+    return {k: round(float(v), 4) for k, v in results.items()}
+
+
+def _gate(settings: Settings, new: dict[str, float], old: dict[str, float]) -> dict[str, object]:
+    drops = [
+        f"{name} fell from {old[name]:.3f} to {new[name]:.3f}"
+        for name in GATED
+        if name in old and name in new and old[name] - new[name] > settings.gate_margin
+    ]
+    return {"passed": not drops, "reason": "; ".join(drops)}
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = False,
+    full: bool = False,
+    force: bool = False,
+    built_by: str = "cli",
+) -> Manifest:
+    """Build a new version from the corpus and activate it if it passes the quality gate.
+
+    Example: ``build_index(Settings(corpus_dir=Path("corpus")))``
+    """
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    with build_lock(index_dir):
+        docs = load_corpus(settings.corpus_dir)  # bad input stops here, before any write
+        digest = corpus_hash(settings.corpus_dir)
+        chunks = [chunk for doc in docs for chunk in chunk_document(doc)]
+        embedder = embedder or Embedder.from_settings(settings)
+        reuse, old_chunks = _reusable(settings, embedder)
+        if full:
+            reuse = _Reusable({}, {})
+        vectors, sentences, embedded = _embed(chunks, reuse, embedder, progress)
+        manifest = Manifest(
+            version=new_version_id(digest),
+            model=settings.model_id(),
+            dim=embedder.dim,
+            corpus_hash=digest,
+            documents=len(docs),
+            chunks=len(chunks),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            build_seconds=0.0,
+            built_by=built_by,
+            changes=_changes(old_chunks, chunks, embedded),
+        )
+        folder = write_version(index_dir, manifest, chunks, vectors, sentences)
+        previous = active_version(index_dir)
+        if settings.eval_file.is_file():
+            new_index = load_index(settings, embedder, manifest.version)
+            manifest.eval = _evaluate(settings, new_index, embedder)
+            if previous:
+                old_manifest = read_manifest(index_dir, previous)
+                old_eval = old_manifest.eval or _evaluate(
+                    settings, load_index(settings, embedder, previous), embedder
+                )
+                manifest.gate = _gate(settings, manifest.eval, old_eval)
+        manifest.build_seconds = round(time.perf_counter() - started, 3)
+        save_manifest(folder, manifest)
+        if manifest.gate and not manifest.gate["passed"] and not force:
+            raise GateFailed(manifest.version, str(manifest.gate["reason"]))
+        activate(index_dir, manifest.version, settings.keep_versions)
+        log.info("activated index version %s", manifest.version)
+        return manifest
+
+
+def activate_version(settings: Settings, version: str) -> None:
+    """Activate a kept version (one the gate held back, or an older one)."""
+    with build_lock(settings.index_dir):
+        activate(settings.index_dir, version, settings.keep_versions)
