@@ -34,6 +34,11 @@ test: $(VENV)/.installed-dev
 	@test -x $(CHROMIUM) || (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends chromium) \
 		|| echo "warning: could not install chromium; the browser tests will fail"
+	@# The database tests run a throwaway PostgreSQL server (unless BOT_TEST_POSTGRES_URL is set).
+	@test -n "$$BOT_TEST_POSTGRES_URL" || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends postgresql) \
+		|| echo "warning: could not install postgresql; the PostgreSQL tests will fail"
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev

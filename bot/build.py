@@ -33,6 +33,7 @@ from bot.index import (
     load_index,
     new_version_id,
     read_manifest,
+    read_version,
     save_manifest,
     write_version,
 )
@@ -43,7 +44,8 @@ log = logging.getLogger("bot")
 
 GATED = ("hit@3", "abstention")
 
-Progress = Callable[[str], None]
+Progress = Callable[[float], None]
+PROGRESS_SLICE = 512  # texts encoded between two progress reports
 
 
 class GateFailed(IndexError_):
@@ -73,28 +75,54 @@ def _reusable(settings: Settings, embedder: Embedder) -> tuple[_Reusable, list[C
     """Vectors of the active version, when it was built with the same model."""
     empty = _Reusable({}, {})
     try:
-        old = load_index(settings, embedder)
+        _, chunks, vectors, sentences = read_version(settings, embedder)
     except IndexError_:
         return empty, []
     reuse = _Reusable({}, {})
-    ids = np.arange(len(old.chunks), dtype=np.int64)
-    stored = old.vectors.vectors(ids)
-    for i, chunk in enumerate(old.chunks):
+    stored = vectors.vectors(np.arange(len(chunks), dtype=np.int64))
+    for i, chunk in enumerate(chunks):
         key = _key(chunk)
-        rows = np.arange(old.sentences.starts[i], old.sentences.starts[i + 1])
+        rows = np.arange(sentences.starts[i], sentences.starts[i + 1])
         reuse.chunk[key] = stored[i]
-        reuse.sentences[key] = (old.sentences.framed[rows], old.sentences.bare[rows])
-    return reuse, old.chunks
+        reuse.sentences[key] = (sentences.framed[rows], sentences.bare[rows])
+    return reuse, chunks
+
+
+def _encode_all(
+    texts: list[str], embedder: Embedder, progress: bool, report: Progress
+) -> np.ndarray:
+    """Encode in slices so a long build can report how far it has got."""
+    parts = []
+    for start in range(0, len(texts), PROGRESS_SLICE):
+        parts.append(embedder.encode(texts[start : start + PROGRESS_SLICE], progress=progress))
+        report(min(1.0, (start + PROGRESS_SLICE) / len(texts)))
+    return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
 def _embed(
-    chunks: list[Chunk], reuse: _Reusable, embedder: Embedder, progress: bool
+    chunks: list[Chunk],
+    reuse: _Reusable,
+    embedder: Embedder,
+    progress: bool,
+    on_progress: Callable[[str, float], None],
 ) -> tuple[VectorIndex, SentenceVectors, int]:
     """Vectors for `chunks`, embedding only those not in `reuse`; returns how many were new."""
     todo = [c for c in chunks if _key(c) not in reuse.chunk]
-    fresh_chunk = embedder.encode([c.embed_text() for c in todo], progress=progress)
-    fresh_framed = embedder.encode([t for c in todo for t in c.sentence_embed_texts()], progress)
-    fresh_bare = embedder.encode([t for c in todo for t in c.sentences()], progress=progress)
+    texts = [c.embed_text() for c in todo]
+    framed_texts = [t for c in todo for t in c.sentence_embed_texts()]
+    bare_texts = [t for c in todo for t in c.sentences()]
+    total = max(1, len(texts) + len(framed_texts) + len(bare_texts))
+    done = 0
+
+    def step(count: int) -> Progress:
+        base = done
+        return lambda share: on_progress("embedding", (base + share * count) / total)
+
+    fresh_chunk = _encode_all(texts, embedder, progress, step(len(texts)))
+    done += len(texts)
+    fresh_framed = _encode_all(framed_texts, embedder, progress, step(len(framed_texts)))
+    done += len(framed_texts)
+    fresh_bare = _encode_all(bare_texts, embedder, progress, step(len(bare_texts)))
     at = 0
     for n, chunk in enumerate(todo):
         count = len(chunk.sentences())
@@ -161,14 +189,21 @@ def build_index(
     full: bool = False,
     force: bool = False,
     built_by: str = "cli",
+    on_progress: Callable[[str, float], None] | None = None,
 ) -> Manifest:
     """Build a new version from the corpus and activate it if it passes the quality gate.
+
+    `progress` shows progress bars (a terminal); `on_progress(stage, share)` reports the
+    stage ("parsing", "embedding", "writing", "evaluating", "activating") and how much of
+    it is done, for the content page.
 
     Example: ``build_index(Settings(corpus_dir=Path("corpus")))``
     """
     started = time.perf_counter()
     index_dir = settings.index_dir
+    report = on_progress or (lambda stage, share: None)
     with build_lock(index_dir):
+        report("parsing", 0.0)
         docs = load_corpus(settings.corpus_dir)  # bad input stops here, before any write
         digest = corpus_hash(settings.corpus_dir)
         chunks = [chunk for doc in docs for chunk in chunk_document(doc)]
@@ -176,7 +211,8 @@ def build_index(
         reuse, old_chunks = _reusable(settings, embedder)
         if full:
             reuse = _Reusable({}, {})
-        vectors, sentences, embedded = _embed(chunks, reuse, embedder, progress)
+        vectors, sentences, embedded = _embed(chunks, reuse, embedder, progress, report)
+        report("writing", 0.0)
         manifest = Manifest(
             version=new_version_id(digest),
             model=settings.model_id(),
@@ -192,6 +228,7 @@ def build_index(
         folder = write_version(index_dir, manifest, chunks, vectors, sentences)
         previous = active_version(index_dir)
         if settings.eval_file.is_file():
+            report("evaluating", 0.0)
             new_index = load_index(settings, embedder, manifest.version)
             manifest.eval = _evaluate(settings, new_index, embedder)
             if previous:
@@ -204,6 +241,7 @@ def build_index(
         save_manifest(folder, manifest)
         if manifest.gate and not manifest.gate["passed"] and not force:
             raise GateFailed(manifest.version, str(manifest.gate["reason"]))
+        report("activating", 1.0)
         activate(index_dir, manifest.version, settings.keep_versions)
         log.info("activated index version %s", manifest.version)
         return manifest

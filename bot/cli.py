@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +182,165 @@ def evaluate(path: Path, verbose: bool) -> None:
     if verbose:
         for line in evaluation.failures(outcomes):
             click.echo(line)
+
+
+# The query log and staff accounts (the database behind /staff).
+
+
+def _database(settings: Settings) -> Any:
+    from bot.database import Database
+
+    db = Database(settings)
+    try:
+        db.upgrade()
+    except Exception as exc:  # any driver error: say which database, and stop
+        db.dispose()
+        _fail(f"cannot open the database {db.name}: {exc}")
+    return db
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts for the dashboard at /staff (roles: staff, content, admin)."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["staff", "content", "admin"]),
+    required=True,
+    help="staff: review questions; content: read questions and gaps; admin: also accounts.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(email: str, role: str, password_stdin: bool) -> None:
+    """Add an account; the password is prompted for, twice, unless piped in.
+
+    Example: bot users add nurse@clinic.example --role staff
+    """
+    from bot.users import UserError, Users
+
+    settings = Settings()
+    db = _database(settings)
+    try:
+        user = Users(db, settings).add(email, role, _new_password(password_stdin))
+    except UserError as exc:
+        _fail(str(exc))
+        return
+    finally:
+        db.dispose()
+    click.echo(f"added {user.email} ({user.role})")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List the accounts, their roles and last sign-in.
+
+    Example: bot users list
+    """
+    from bot.users import Users
+
+    settings = Settings()
+    db = _database(settings)
+    users_ = Users(db, settings)
+    for user in users_.list():
+        last = user.last_signin_at.isoformat(timespec="minutes") if user.last_signin_at else "never"
+        locked = users_.locked_until(user.email)
+        note = f"  locked until {locked.isoformat(timespec='minutes')}" if locked else ""
+        click.echo(f"{user.email}\t{user.role}\tlast sign-in {last}{note}")
+    db.dispose()
+
+
+@users.command("remove")
+@click.argument("email")
+def users_remove(email: str) -> None:
+    """Delete an account; its sessions end at once.
+
+    Example: bot users remove nurse@clinic.example
+    """
+    from bot.users import UserError, Users
+
+    settings = Settings()
+    db = _database(settings)
+    try:
+        Users(db, settings).remove(email)
+    except UserError as exc:
+        _fail(str(exc))
+    finally:
+        db.dispose()
+    click.echo(f"removed {email}")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Give an account a new password; ends its sessions and lifts a lock-out.
+
+    Example: bot users set-password nurse@clinic.example
+    """
+    from bot.users import UserError, Users
+
+    settings = Settings()
+    db = _database(settings)
+    try:
+        Users(db, settings).set_password(email, _new_password(password_stdin))
+    except UserError as exc:
+        _fail(str(exc))
+    finally:
+        db.dispose()
+    click.echo(f"new password set for {email}")
+
+
+def _duration(value: str) -> timedelta:
+    found = re.fullmatch(r"\s*(\d+)\s*([dwh]?)\s*", value)
+    if not found:
+        raise click.BadParameter("use a number of days, weeks or hours: 90d, 12w, 48h")
+    unit = {"": "days", "d": "days", "w": "weeks", "h": "hours"}[found.group(2)]
+    return timedelta(**{unit: int(found.group(1))})
+
+
+@main.group()
+def logs() -> None:
+    """The log of patients' questions."""
+
+
+@logs.command("purge")
+@click.option("--older-than", "age", required=True, help="Age to delete from: 90d, 12w, 48h.")
+def logs_purge(age: str) -> None:
+    """Delete logged questions (and their feedback) older than the given age.
+
+    Example: bot logs purge --older-than 90d
+    """
+    from bot.querylog import QueryLog
+
+    settings, older_than = Settings(), _duration(age)
+    db = _database(settings)
+    deleted = QueryLog(db, settings).purge(older_than)
+    db.dispose()
+    click.echo(f"deleted {deleted} questions older than {age}")
+
+
+@main.group(name="db")
+def database() -> None:
+    """The database of the query log and staff accounts (BOT_DATABASE_URL)."""
+
+
+@database.command("upgrade")
+def database_upgrade() -> None:
+    """Create the tables or migrate them to this version (the server also does it on start).
+
+    Example: BOT_DATABASE_URL=postgresql://bot@db/bot bot db upgrade
+    """
+    db = _database(Settings())
+    click.echo(f"{db.name} is up to date")
+    db.dispose()
 
 
 if __name__ == "__main__":

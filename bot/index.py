@@ -224,6 +224,16 @@ def version_folder(index_dir: Path, version: str) -> Path:
 
 def load_index(settings: Settings, embedder: Embedder, version: str | None = None) -> LoadedIndex:
     """Load the active version (or `version`), refusing one made with another model."""
+    manifest, chunks, vectors, sentences = read_version(settings, embedder, version)
+    lexical = LexicalIndex([c.embed_text() for c in chunks], embedder.known_words)
+    lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
+    return LoadedIndex(manifest, chunks, vectors, lexical, sentences)
+
+
+def read_version(
+    settings: Settings, embedder: Embedder, version: str | None = None
+) -> tuple[Manifest, list[Chunk], VectorIndex, SentenceVectors]:
+    """A version's stored parts, checked complete and made with the configured model."""
     manifest = read_manifest(settings.index_dir, version)
     if manifest.format != FORMAT:
         raise IndexError_(
@@ -250,6 +260,4 @@ def load_index(settings: Settings, embedder: Embedder, version: str | None = Non
         or (len(sentences.starts) != manifest.chunks + 1)
     ):
         raise IndexError_(f"index version {manifest.version} is incomplete; run `bot index`")
-    lexical = LexicalIndex([c.embed_text() for c in chunks], embedder.known_words)
-    lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
-    return LoadedIndex(manifest, chunks, vectors, lexical, sentences)
+    return manifest, chunks, vectors, sentences

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +106,50 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(
         ROOT / "data", description="Folder for data the bot writes, such as patients' feedback."
+    )
+
+    # The query log and staff sign-in.
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the database for the query log and staff accounts, "
+        "e.g. postgresql://bot:secret@db.clinic.internal/bot. Empty: a SQLite file, "
+        "<data_dir>/bot.sqlite3.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs staff session cookies; the same on every server. Empty: "
+        "one is generated into <data_dir>/secret_key (mode 0600) on first run.",
+    )
+    secure_cookies: bool = Field(
+        False, description="Send the staff session cookie over https only (set it behind https)."
+    )
+    session_hours: float = Field(
+        12, gt=0, description="How long a staff sign-in lasts before signing in again."
+    )
+    signin_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Failed sign-ins before an account is locked (an address is locked after "
+        "four times as many); the wait grows from the third failure.",
+    )
+    signin_lockout_minutes: float = Field(
+        15, gt=0, description="How long a locked account or address must wait."
+    )
+    log_retention_days: int = Field(
+        0,
+        ge=0,
+        description="Logged questions older than this many days are deleted automatically, "
+        "once a day. 0 keeps them until `bot logs purge`.",
+    )
+    timezone: str = Field(
+        "Australia/Sydney",
+        description="Time zone the staff dashboard shows times and counts days in.",
+    )
+    gap_similarity: float = Field(
+        0.6,
+        ge=0.0,
+        le=1.0,
+        description="How similar (cosine) unanswered questions must be to share a content gap.",
     )
 
     @field_validator("cors_origins", mode="before")

@@ -17,8 +17,18 @@ from bot.embedder import Embedder  # noqa: E402
 from bot.index import load_index  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
+from tests.postgres import Postgres  # noqa: E402
+from tests.postgres import provide as provide_postgres  # noqa: E402
 
 CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An app built from plain `Settings()` keeps its database in a temp folder, never ./data."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOT_DATA_DIR", str(tmp_path_factory.mktemp("default-data")))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +39,11 @@ def embedder() -> Embedder:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings pointing at an index of the real corpus, built once for the session."""
-    built = Settings(corpus_dir=CORPUS, index_dir=tmp_path_factory.mktemp("index"))
+    built = Settings(
+        corpus_dir=CORPUS,
+        index_dir=tmp_path_factory.mktemp("index"),
+        data_dir=tmp_path_factory.mktemp("data"),  # the query log's database, never ./data
+    )
     build_index(built, embedder)
     return built
 
@@ -43,6 +57,21 @@ def answerer(settings: Settings, embedder: Embedder) -> Answerer:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL server: BOT_TEST_POSTGRES_URL, or a throwaway one (fails, never skips)."""
+    server = provide_postgres()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_settings(request: pytest.FixtureRequest, settings: Settings, tmp_path: Path) -> Settings:
+    """The session's settings on a new, empty database of each kind."""
+    url = request.getfixturevalue("postgres").new_database() if request.param != "sqlite" else ""
+    return settings.model_copy(update={"data_dir": tmp_path / "data", "database_url": url})
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:

@@ -101,11 +101,18 @@ def test_failure_while_writing_leaves_the_previous_version(
     assert not list((s.index_dir / "versions").glob(".tmp-*"))  # the partial build was swept
 
 
+def _tmp_dir_appears(index_dir: Path, proc: subprocess.Popen[bytes]) -> None:
+    """Wait until the build starts writing its version folder (or ends)."""
+    versions = index_dir / "versions"
+    while proc.poll() is None and not any(versions.glob(".tmp-*")):
+        time.sleep(0.002)
+
+
 def test_killed_build_leaves_the_previous_version_serving(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    """SIGKILL a real `bot index` at several moments; the old version keeps loading."""
-    s = _small(tmp_path, articles=40)
+    """SIGKILL a real `bot index --full` while starting, embedding and writing."""
+    s = _small(tmp_path, articles=60)
     good = build_index(s, embedder).version
     write(s.corpus_dir, "extra.md", "# Extra\n\nOne more article.\n")
     env = {
@@ -114,26 +121,30 @@ def test_killed_build_leaves_the_previous_version_serving(
         "BOT_INDEX_DIR": str(s.index_dir),
         "BOT_EVAL_FILE": str(s.eval_file),
     }
-    killed = 0
-    for delay in (0.5, 2.0, 3.5, 5.0):
+    stages = {
+        "starting": lambda proc: time.sleep(0.3),
+        "embedding": lambda proc: time.sleep(4.0),
+        "writing": lambda proc: _tmp_dir_appears(s.index_dir, proc),
+    }
+    killed = []
+    for stage, wait in stages.items():
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "index"],
+            [sys.executable, "-m", "bot.cli", "index", "--full"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(delay)
+        wait(proc)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
-            killed += 1
+            killed.append(stage)
         proc.wait()
-        current = active_version(s.index_dir)
-        assert current is not None
         assert len(load_index(s, embedder).chunks) > 0  # whatever is active loads whole
         if proc.returncode == -signal.SIGKILL:
-            assert current == good
-    assert killed >= 2
+            assert active_version(s.index_dir) == good
+    assert "starting" in killed and len(killed) >= 2, killed
     assert build_index(s, embedder).chunks > 0
+    assert not list((s.index_dir / "versions").glob(".tmp-*"))
 
 
 def test_a_second_build_is_refused_while_one_runs(tmp_path: Path, embedder: Embedder) -> None:
@@ -227,3 +238,13 @@ def test_quality_gate_holds_back_a_worse_build(
     assert read_manifest(s.index_dir, held).gate["passed"] is False
     forced = build_index(s, embedder, force=True)
     assert active_version(s.index_dir) == forced.version
+
+
+def test_build_reports_its_progress(tmp_path: Path, embedder: Embedder) -> None:
+    s = _small(tmp_path, articles=2)
+    seen: list[tuple[str, float]] = []
+    build_index(s, embedder, on_progress=lambda stage, share: seen.append((stage, share)))
+    stages = [stage for stage, _ in seen]
+    assert stages[0] == "parsing" and stages[-1] == "activating"
+    embedding = [share for stage, share in seen if stage == "embedding"]
+    assert embedding == sorted(embedding) and embedding[-1] == 1.0

@@ -34,12 +34,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.answerer = None
         app.state.unavailable = None
+        await asyncio.to_thread(staff.start, app, settings)  # the query log and staff accounts
         await asyncio.to_thread(_load_active, app, settings)
         watcher = asyncio.create_task(_watch_index(app, settings))
         yield
         watcher.cancel()
+        await asyncio.to_thread(staff.stop, app)
 
-    from bot.web import chat, patient
+    from bot.web import auth, chat, patient, staff
 
     app = FastAPI(
         title="Clinic article chatbot",
@@ -49,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(patient.router)
     app.include_router(chat.router)
+    app.include_router(auth.router)
+    app.include_router(staff.router)
+    auth.install(app, settings)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
     allowed = set(settings.cors_origins)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -19,10 +20,11 @@ from pydantic import ValidationError
 from bot import feedback
 from bot.answering import Answerer, Reply
 from bot.highlight import highlight
+from bot.redaction import redact
 from bot.settings import ROOT, Settings
 from bot.suggestions import suggest
 from bot.web.app import TEMPLATES
-from bot.web.patient import UNAVAILABLE, AnswererDep
+from bot.web.patient import UNAVAILABLE, AnswererDep, log_feedback, log_turn
 from bot.web.schemas import ChatRequest, FeedbackRequest, FeedbackResponse, Suggestions
 
 router = APIRouter()
@@ -150,7 +152,9 @@ async def page_post(request: Request) -> HTMLResponse:
     answerer: Answerer | None = request.app.state.answerer
     if answerer is None:
         return _page(request, 503, question=asked.message)
+    started = time.perf_counter()
     reply = await run_in_threadpool(answerer.ask, asked.message, asked.conversation_id)
+    log_turn(request, asked.message, reply, started, "page")  # redacted, never raises
     return _page(
         request,
         question=asked.message,
@@ -207,5 +211,7 @@ def suggestions(request: Request, answerer: AnswererDep) -> Suggestions:
 def post_feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
     """Record a patient's "was this helpful?" answer (and optional comment)."""
     settings: Settings = request.app.state.settings
-    feedback.record(settings.data_dir, body.query_id, body.helpful, body.comment or None)
+    log_feedback(request, body.query_id, body.helpful, body.comment or None)  # the query log
+    # TODO(issue 4): retire feedback.jsonl once the widget tests read feedback from the log.
+    feedback.record(settings.data_dir, body.query_id, body.helpful, redact(body.comment) or None)
     return FeedbackResponse()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from itertools import groupby
 from typing import Annotated
@@ -9,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
-from bot.answering import Answerer
+from bot.answering import Answerer, Reply
+from bot.querylog import QueryLog
 from bot.web.app import TEMPLATES
 from bot.web.schemas import ChatRequest, ChatResponse, Health
 
@@ -32,16 +34,35 @@ AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 def healthz(request: Request, response: Response) -> Health:
     """`ok` with the index version once the index is loaded; 503 with the reason if not."""
     answerer: Answerer | None = request.app.state.answerer
+    querylog: QueryLog | None = getattr(request.app.state, "querylog", None)
+    log = querylog.health() if querylog else None
+    logged = {"log": log.status, "log_spooled": log.spooled} if log else {}
     if answerer is None:
         response.status_code = 503
-        return Health(status="unavailable", reason=request.app.state.unavailable)
-    return Health(status="ok", index_version=answerer.index.manifest.version)
+        return Health(status="unavailable", reason=request.app.state.unavailable, **logged)
+    return Health(status="ok", index_version=answerer.index.manifest.version, **logged)
+
+
+def log_turn(request: Request, message: str, reply: Reply, started: float, channel: str) -> None:
+    """Queue the turn for the query log (redacted there); never fails the patient's reply."""
+    querylog: QueryLog | None = getattr(request.app.state, "querylog", None)
+    if querylog is not None:
+        querylog.record(message, reply, (time.perf_counter() - started) * 1000, channel)
+
+
+def log_feedback(request: Request, query_id: str, helpful: bool, comment: str | None) -> None:
+    """Queue a patient's feedback for the query log; never fails the patient's request."""
+    querylog: QueryLog | None = getattr(request.app.state, "querylog", None)
+    if querylog is not None:
+        querylog.feedback(query_id, helpful, comment)
 
 
 @router.post("/api/chat", response_model=ChatResponse)
-def chat(body: ChatRequest, answerer: AnswererDep) -> ChatResponse:
+def chat(body: ChatRequest, answerer: AnswererDep, request: Request) -> ChatResponse:
     """Answer one message with passages from the clinic's articles."""
+    started = time.perf_counter()
     reply = answerer.ask(body.message, body.conversation_id)
+    log_turn(request, body.message, reply, started, "api")
     return ChatResponse.model_validate(asdict(reply))
 
 

@@ -61,6 +61,12 @@ class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     index_version: str | None = None
     reason: str | None = None
+    log: Literal["ok", "degraded"] | None = Field(
+        None,
+        description="The query log: `degraded` while records wait in the spool for the "
+        "database (the chat still answers).",
+    )
+    log_spooled: int = Field(0, description="Records waiting in the spool.")
 
 
 MAX_COMMENT_CHARS = 500
