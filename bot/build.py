@@ -43,6 +43,7 @@ from bot.vectors import SentenceVectors, VectorIndex
 log = logging.getLogger("bot")
 
 GATED = ("hit@3", "abstention")
+LISTED = 20  # document ids named in a build's history, per kind of change
 
 Progress = Callable[[float], None]
 PROGRESS_SLICE = 512  # texts encoded between two progress reports
@@ -154,10 +155,17 @@ def _changes(old: list[Chunk], new: list[Chunk], embedded: int) -> dict[str, obj
     before, after = by_doc(old), by_doc(new)
     old_keys = {k for keys in before.values() for k in keys}
     new_keys = {k for keys in after.values() for k in keys}
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    changed = sorted(d for d in set(after) & set(before) if after[d] != before[d])
+    # Names are listed up to a point: a bulk corpus adds thousands at once.
     return {
-        "documents_added": sorted(set(after) - set(before)),
-        "documents_removed": sorted(set(before) - set(after)),
-        "documents_changed": sorted(d for d in set(after) & set(before) if after[d] != before[d]),
+        "documents_added": added[:LISTED],
+        "documents_removed": removed[:LISTED],
+        "documents_changed": changed[:LISTED],
+        "documents_added_count": len(added),
+        "documents_removed_count": len(removed),
+        "documents_changed_count": len(changed),
         "chunks_added": len(new_keys - old_keys),
         "chunks_removed": len(old_keys - new_keys),
         "chunks_embedded": embedded,

@@ -119,7 +119,9 @@ def serve(host: str | None, port: int | None) -> None:
     from bot.web.app import create_app
 
     settings = _settings(host=host, port=port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    # Forwarded headers are believed only from BOT_TRUSTED_PROXIES (bot.web.security),
+    # never from uvicorn's default of 127.0.0.1.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, proxy_headers=False)
 
 
 def _answerer(settings: Settings):  # type: ignore[no-untyped-def]

@@ -13,9 +13,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import numpy as np
+from sqlalchemy import JSON, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.database import Base, Database, UTCDateTime, utcnow
 from bot.querylog import Question
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -96,3 +101,90 @@ class CachedEncoder:
                 while len(self._cache) > self._size:
                     self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
+
+
+# Closing the loop: a gap the content team is writing an article for.
+
+
+class TrackedGap(Base):
+    """A content gap marked "being written", its questions, and how the index answers them.
+
+    `results` holds, for the version last checked, each question and whether it now gets
+    an answer (and from which article); the gap is closed once every question does.
+    """
+
+    __tablename__ = "tracked_gaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # writing | closed
+    doc_id: Mapped[str | None] = mapped_column(String(200))
+    marked_by: Mapped[str] = mapped_column(String(254))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_version: Mapped[str | None] = mapped_column(String(100))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+    @property
+    def answered(self) -> int:
+        return sum(bool(r["answered"]) for r in self.results or [])
+
+
+class GapTracker:
+    """Gaps being written, in the staff database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def mark(self, label: str, questions: list[str], by: str) -> TrackedGap:
+        """Mark a gap "being written"; its questions are asked again after each re-index."""
+        unique = list(dict.fromkeys(q.strip() for q in questions if q.strip()))
+        gap = TrackedGap(
+            label=label.strip() or unique[0], questions=unique, status="writing",
+            marked_by=by, marked_at=utcnow(),
+        )  # fmt: skip
+        with self.db.session(write=True) as session:
+            session.add(gap)
+            session.flush()
+        return gap
+
+    def link(self, gap_id: int, doc_id: str | None) -> TrackedGap | None:
+        """Link a tracked gap to the article that is meant to close it."""
+        with self.db.session(write=True) as session:
+            gap = session.get(TrackedGap, gap_id)
+            if gap is not None:
+                gap.doc_id = doc_id or None
+        return gap
+
+    def remove(self, gap_id: int) -> None:
+        with self.db.session(write=True) as session:
+            gap = session.get(TrackedGap, gap_id)
+            if gap is not None:
+                session.delete(gap)
+
+    def tracked(self) -> list[TrackedGap]:
+        """Tracked gaps, open ones first, newest first."""
+        with self.db.session() as session:
+            found = session.scalars(select(TrackedGap).order_by(TrackedGap.id.desc())).all()
+        return sorted(found, key=lambda g: g.status != "writing")
+
+    def recheck(self, version: str, ask: Callable[[str], tuple[str, str]]) -> int:
+        """Ask every open gap's questions again; `ask` gives (kind, doc_id of the best passage).
+
+        Returns how many gaps closed (every question now answered).
+        """
+        closed = 0
+        with self.db.session(write=True) as session:
+            for gap in session.scalars(select(TrackedGap).filter_by(status="writing")):
+                results = []
+                for question in gap.questions:
+                    kind, doc_id = ask(question)
+                    results.append(
+                        {"question": question, "answered": kind == "answer", "doc_id": doc_id}
+                    )
+                gap.results, gap.checked_version, gap.checked_at = results, version, utcnow()
+                if results and all(r["answered"] for r in results):
+                    gap.status = "closed"
+                    closed += 1
+        return closed

@@ -76,11 +76,24 @@ class Spool:
         with self._locked() as fd:
             with open(fd, "rb", closefd=False) as f:
                 f.seek(0)
-                ops = [json.loads(line) for line in f if line.strip()]
+                ops = self._parse([line for line in f if line.strip()])
             if ops:
                 apply(ops)
             os.ftruncate(fd, 0)
         self.count = 0
+
+    def _parse(self, lines: list[bytes]) -> list[Op]:
+        """The spooled operations; a torn line (a process killed mid-append) is set aside
+        in `<spool>.bad` and the error log rather than stopping every later replay."""
+        ops: list[Op] = []
+        for line in lines:
+            try:
+                ops.append(json.loads(line))
+            except ValueError:
+                log.error("query log spool: unreadable line set aside: %r", line[:200])
+                with self.path.with_name(self.path.name + ".bad").open("ab") as bad:
+                    bad.write(line if line.endswith(b"\n") else line + b"\n")
+        return ops
 
 
 class Writer:

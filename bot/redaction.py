@@ -58,7 +58,9 @@ _STOP = (
 )
 _WORD = rf"(?!{_STOP}\b)[A-Za-z][A-Za-z'’.-]*"
 # Smith, O'Connell, McDonald, Jean-Luc (not "I", not "TGA")
-_CAP_WORD = r"[A-Z](?:[a-z]+(?:['’-]?[A-Z]?[a-z]+)*|['’][A-Z][a-z]+)"
+# Each repeat must start with a separator or a capital: with both optional, a long word
+# could be split every way, and "A" + 30 letters took minutes (exponential backtracking).
+_CAP_WORD = r"[A-Z](?:[a-z]+(?:(?:['’-][A-Z]?|[A-Z])[a-z]+)*|['’][A-Z][a-z]+)"
 _NUMBER = r"\d+[A-Za-z]?(?:\s*[-/]\s*\d+[A-Za-z]?)?"
 _UNIT = r"(?:(?:unit|apt|apartment|flat|suite|level|lvl|shop)\s*\d+[A-Za-z]?\s*[,/]?\s*)?"
 _STATE = r"(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)"

@@ -152,7 +152,51 @@ class Settings(BaseSettings):
         description="How similar (cosine) unanswered questions must be to share a content gap.",
     )
 
-    @field_validator("cors_origins", mode="before")
+    # Security and abuse limits (issue 7; see docs/security.md).
+    production: bool = Field(
+        False,
+        description="Production mode: the server refuses to start with a missing or weak "
+        "BOT_SECRET_KEY (a generated <data_dir>/secret_key with mode 0600 counts as strong).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks (e.g. 10.0.0.0/8) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; comma-separated. Empty: none.",
+    )
+    rate_limit_chat: str = Field(
+        "30/minute",
+        description="Chat messages one client address may send (POST /api/chat and the "
+        "no-JavaScript page), e.g. `30/minute`, `5/second;500/hour`.",
+    )
+    rate_limit_feedback: str = Field(
+        "30/minute", description="Feedback posts one client address may send."
+    )
+    rate_limit_signin: str = Field(
+        "10/minute",
+        description="Staff sign-in attempts one client address may make (on top of the "
+        "per-account lock-out).",
+    )
+    max_body_bytes: int = Field(
+        16_384, ge=1024, description="Largest request body accepted; larger gets 413."
+    )
+    frame_ancestors: str = Field(
+        "'self'",
+        description="CSP frame-ancestors of the patient pages: who may show them in a frame, "
+        "e.g. `'self' https://clinic.example`. Staff pages are never framed.",
+    )
+
+    # Publishing articles from the content page.
+    max_upload_bytes: int = Field(
+        1_000_000, gt=0, description="Largest article file the content page accepts, in bytes."
+    )
+    review_after_days: int = Field(
+        365,
+        gt=0,
+        description="An article without a `review_by` date is due for medical review this many "
+        "days after its reviewed_on (or published) date.",
+    )
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         """Accept `a,b` as well as `["a", "b"]`; an origin has no trailing slash."""

@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "read": frozenset(ROLES),
     "review": frozenset({"staff", "admin"}),
     "accounts": frozenset({"admin"}),
+    "publish": frozenset({"content", "admin"}),
 }
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024
 SLOW_DOWN_AFTER = 3  # failures after which each attempt must wait (1 s, 2 s, 4 s …)

@@ -21,6 +21,7 @@ from tests.postgres import Postgres  # noqa: E402
 from tests.postgres import provide as provide_postgres  # noqa: E402
 
 CORPUS = ROOT / "corpus"
+UNLIMITED = {f"rate_limit_{n}": "100000/minute" for n in ("chat", "feedback", "signin")}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,6 +29,9 @@ def _data_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """An app built from plain `Settings()` keeps its database in a temp folder, never ./data."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("BOT_DATA_DIR", str(tmp_path_factory.mktemp("default-data")))
+        # Tests post far faster than a patient; test_security.py sets low limits to test them.
+        for name, value in UNLIMITED.items():
+            patch.setenv(f"BOT_{name.upper()}", value)
         yield
 
 

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,24 +15,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.querylog import QueryLog
-from bot.settings import ROOT, Settings
+from bot.settings import Settings
 from bot.web.app import create_app
+from tests.browser import ARTIFACTS, chromium, serve
 from tests.test_querylog import seed
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "correct horse battery"
 
 
@@ -49,51 +36,33 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """The real app under uvicorn on a free loopback port, with an account and some questions."""
     local = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("staff-browser")})
     app = create_app(local)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not running.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    app.state.users.add("nurse@clinic.example", "staff", PASSWORD)
-    for question in (
-        "What are the side effects of stem cell therapy?",
-        "Is exosome therapy allowed in Australia? call me on 0412 345 678",
-        "What are your opening hours on Saturday?",
-    ):
-        assert httpx.post(f"{base}/api/chat", json={"message": question}).status_code == 200
-    log: QueryLog = app.state.querylog
-    now = datetime.now(ZoneInfo(local.timezone))
-    for n, question in enumerate(
-        [
-            "How much does exosome therapy cost?",
-            "What is the price of an exosome treatment?",
-            "Do you offer payment plans?",
-        ]
-    ):
-        seed(log, question, "no_answer", at=now - timedelta(days=n + 1))
-    seed(log, "Can I fly after a facelift?", helpful=False, at=now - timedelta(days=2))
-    assert log.flush()
-    yield Server(base, local)
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as base:
+        app.state.users.add("nurse@clinic.example", "staff", PASSWORD)
+        for question in (
+            "What are the side effects of stem cell therapy?",
+            "Is exosome therapy allowed in Australia? call me on 0412 345 678",
+            "What are your opening hours on Saturday?",
+        ):
+            assert httpx.post(f"{base}/api/chat", json={"message": question}).status_code == 200
+        log: QueryLog = app.state.querylog
+        now = datetime.now(ZoneInfo(local.timezone))
+        for n, question in enumerate(
+            [
+                "How much does exosome therapy cost?",
+                "What is the price of an exosome treatment?",
+                "Do you offer payment plans?",
+            ]
+        ):
+            seed(log, question, "no_answer", at=now - timedelta(days=n + 1))
+        seed(log, "Can I fly after a facelift?", helpful=False, at=now - timedelta(days=2))
+        assert log.flush()
+        yield Server(base, local)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), (
-        "Debian's chromium is missing: `make test` installs it "
-        "(apt-get install -y --no-install-recommends chromium)"
-    )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

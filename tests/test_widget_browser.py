@@ -9,32 +9,19 @@ from __future__ import annotations
 
 import json
 import random
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from bot import feedback
 from bot.answering import Answerer
 from bot.highlight import highlight
-from bot.settings import ROOT, Settings
+from bot.settings import Settings
 from bot.web.app import create_app
+from tests.browser import ARTIFACTS, chromium, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    # The "clinic sites" below are served by page.route, which Chromium counts as public
-    # addresses; let them reach the bot on loopback, as a real clinic reaches a real host.
-    "--disable-features=LocalNetworkAccessChecks",
-]  # fmt: skip
-ARTIFACTS = ROOT / "tests" / "artifacts"
 CLINIC = "http://clinic.example"  # an allowlisted clinic site, served by page.route
 STRANGER = "http://stranger.example"  # a site that is not allowlisted
 SIDE_EFFECTS = "What are the side effects of stem cell therapy?"
@@ -63,32 +50,14 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     local = settings.model_copy(
         update={"data_dir": tmp_path_factory.mktemp("data"), "cors_origins": [CLINIC]}
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(local), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not running.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", local)
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(local)) as base:
+        yield Server(base, local)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), (
-        "Debian's chromium is missing: `make test` installs it "
-        "(apt-get install -y --no-install-recommends chromium)"
-    )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def new_page(browser: Browser, width: int = 1280, height: int = 800, **options: Any) -> Page:

@@ -41,18 +41,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         watcher.cancel()
         await asyncio.to_thread(staff.stop, app)
 
-    from bot.web import auth, chat, patient, staff
+    from bot.web import auth, chat, content, patient, security, staff
 
     app = FastAPI(
         title="Clinic article chatbot",
         summary="Answers patients' questions with passages from the clinic's own articles.",
         lifespan=lifespan,
+        docs_url=None,  # the schema stays at /openapi.json; no CDN-loaded, inline-script pages
+        redoc_url=None,
     )
     app.state.settings = settings
     app.include_router(patient.router)
     app.include_router(chat.router)
     app.include_router(auth.router)
     app.include_router(staff.router)
+    app.include_router(content.router)
     auth.install(app, settings)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
     allowed = set(settings.cors_origins)
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response: Response = await call_next(request)
         return response
 
+    security.install(app, settings)  # inside CORS, so a 429 still reaches the widget
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -22,6 +22,7 @@ from bot.querylog import QueryLog
 from bot.settings import Settings
 from bot.users import User, Users, session_secret
 from bot.web.app import TEMPLATES
+from bot.web.security import check_secret
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -42,9 +43,11 @@ class Forbidden(Exception):
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the session cookie and the 401/403/503 pages to the app."""
+    secret = session_secret(settings)
+    check_secret(settings, secret)  # production mode refuses a missing or weak key
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret(settings),
+        secret_key=secret,
         session_cookie=COOKIE,
         max_age=int(settings.session_hours * 3600),
         path="/staff",

@@ -26,6 +26,7 @@ from bot.suggestions import suggest
 from bot.web.app import TEMPLATES
 from bot.web.patient import UNAVAILABLE, AnswererDep, log_feedback, log_turn
 from bot.web.schemas import ChatRequest, FeedbackRequest, FeedbackResponse, Suggestions
+from bot.web.security import REFUSALS
 
 router = APIRouter()
 
@@ -207,7 +208,7 @@ def suggestions(request: Request, answerer: AnswererDep) -> Suggestions:
     return Suggestions(questions=_suggestions(request, answerer))
 
 
-@router.post("/api/feedback", response_model=FeedbackResponse, status_code=202)
+@router.post("/api/feedback", response_model=FeedbackResponse, status_code=202, responses=REFUSALS)
 def post_feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
     """Record a patient's "was this helpful?" answer (and optional comment)."""
     settings: Settings = request.app.state.settings

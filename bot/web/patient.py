@@ -14,6 +14,7 @@ from bot.answering import Answerer, Reply
 from bot.querylog import QueryLog
 from bot.web.app import TEMPLATES
 from bot.web.schemas import ChatRequest, ChatResponse, Health
+from bot.web.security import REFUSALS, Problem
 
 router = APIRouter()
 
@@ -57,7 +58,11 @@ def log_feedback(request: Request, query_id: str, helpful: bool, comment: str | 
         querylog.feedback(query_id, helpful, comment)
 
 
-@router.post("/api/chat", response_model=ChatResponse)
+@router.post(
+    "/api/chat",
+    response_model=ChatResponse,
+    responses=REFUSALS | {503: {"model": Problem, "description": "No index is loaded."}},
+)
 def chat(body: ChatRequest, answerer: AnswererDep, request: Request) -> ChatResponse:
     """Answer one message with passages from the clinic's articles."""
     started = time.perf_counter()
