@@ -14,6 +14,8 @@ $(BIN)/python:
 # Installs are stamped so repeated runs cost nothing until pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	@# Export the bundled model to ONNX once, offline (.cache/onnx/); torch stays the fallback.
+	$(BIN)/python -m bot.embedder || echo "warning: no ONNX export; the model runs on torch"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
@@ -40,6 +42,18 @@ test: $(VENV)/.installed-dev
 		apt-get install -y -q --no-install-recommends postgresql) \
 		|| echo "warning: could not install postgresql; the PostgreSQL tests will fail"
 	$(BIN)/python -m pytest
+
+# Benchmarks (not part of `make test`): latency, throughput, builds, 1M-passage search;
+# prints a table, appends to bench/results.jsonl, draws docs/performance.png. About 25 min,
+# plus about 30 min once to build the clinic + MedQuAD index (cached in bench/.cache/).
+BENCH_ARGS ?= --corpora clinic,medquad --build --ann 1000000
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.plot
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot tests

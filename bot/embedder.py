@@ -2,60 +2,364 @@
 
 Hubs are out of reach (offline clinics, CI), so the model always loads from a
 local path with HF_HUB_OFFLINE set; the default is the bundled all-MiniLM-L6-v2.
+
+Two runtimes give the same vectors (to about 1e-7):
+
+* ``onnx``: the model exported once, offline, from the local model to
+  ``.cache/onnx/`` (``python -m bot.embedder``, run by ``make``; or on first
+  load) and run by ONNX Runtime. A query takes about 3.5 ms instead of 9 ms, and
+  the process never imports torch, so it starts in a second and stays small.
+* ``torch``: sentence-transformers itself; the fallback when ONNX Runtime is
+  missing, the model is not a plain mean-pooled encoder, or the export fails.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
+import sys
+import threading
+import warnings
+from collections import OrderedDict
 from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
+
+log = logging.getLogger("bot")
+
+Backend = Literal["auto", "onnx", "torch"]
+CACHE_DIR = ROOT / ".cache" / "onnx"
+QUERY_CACHE = 4096  # recent query vectors kept (1.5 KB each)
+# The export must reproduce sentence-transformers' vectors this closely, or it is not used.
+EXPORT_TOLERANCE = 1e-4
+_ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class Embedder:
     """Encodes text with one model; vectors are L2-normalised, so inner product is cosine."""
 
-    def __init__(self, model_path: str) -> None:
+    def __init__(self, model_path: str, backend: Backend = "auto") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        self.name = model_path
+        self._runtime: _Onnx | _Torch
+        if backend != "torch":
+            try:
+                self._runtime = _Onnx(ensure_onnx(model_path))
+            except Exception as exc:  # any failure of the fast path falls back to the reference
+                if backend == "onnx":
+                    raise
+                log.warning("ONNX encoder unavailable (%s); using PyTorch", exc)
+                self._runtime = _Torch(model_path)
+        else:
+            self._runtime = _Torch(model_path)
+        self.backend: str = self._runtime.name
+        self.dim: int = self._runtime.dim
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """The model the settings name (the bundled MiniLM by default)."""
+        backend: Backend = getattr(settings, "embed_backend", "auto")
+        return cls.load(settings.model_path(), backend)
+
+    @staticmethod
+    @lru_cache(maxsize=4)
+    def load(model_path: str, backend: Backend = "auto") -> Embedder:
+        """One shared instance per model path: loading a model takes seconds."""
+        return Embedder(model_path, backend)
+
+    def encode(self, texts: list[str], progress: bool = False, batch_size: int = 32) -> np.ndarray:
+        """Vectors for `texts`, float32, one row each."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # A text is embedded once however often it occurs (repeated sentences, boilerplate).
+        unique = list(dict.fromkeys(texts))
+        vectors = np.asarray(self._runtime.encode(unique, batch_size, progress), dtype=np.float32)
+        if len(unique) < len(texts):
+            row = {text: i for i, text in enumerate(unique)}
+            vectors = vectors[[row[t] for t in texts]]
+        return vectors.reshape(len(texts), self.dim)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """The vector of one query, from a small LRU cache when it was asked recently.
+
+        The returned array is shared: read-only, so a caller cannot spoil the cache.
+        """
+        with self._lock:
+            hit = self._queries.get(text)
+            if hit is not None:
+                self._queries.move_to_end(text)
+                return hit
+        vector: np.ndarray = self.encode([text])[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self._queries[text] = vector
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
+
+    @cached_property
+    def known_words(self) -> frozenset[str]:
+        """Whole words in the model's vocabulary: real English, so never "corrected"."""
+        vocab = self._runtime.vocab()
+        return frozenset(w for w in vocab if w.isalpha() and not w.startswith("##"))
+
+
+def set_threads(count: int) -> None:
+    """Intra-op threads for torch, when it is in use (ONNX sessions set their own).
+
+    On two shared cores one thread per process is fastest for single queries:
+    two threads wait on each other whenever the other core is busy.
+    """
+    if "torch" in sys.modules:
+        import torch
+
+        torch.set_num_threads(count)
+
+
+class _Torch:
+    """sentence-transformers on PyTorch: the reference runtime, and the fallback."""
+
+    name = "torch"
+
+    def __init__(self, model_path: str) -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # noise in server logs
-
-        self.name = model_path
         self.model = SentenceTransformer(model_path, device="cpu")
         dim = self.model.get_embedding_dimension()
         if dim is None:
             raise ValueError(f"model {model_path} does not report an embedding dimension")
         self.dim: int = dim
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Embedder:
-        """The model the settings name (the bundled MiniLM by default)."""
-        return cls.load(settings.model_path())
-
-    @staticmethod
-    @lru_cache(maxsize=2)
-    def load(model_path: str) -> Embedder:
-        """One shared instance per model path: loading a model takes seconds."""
-        return Embedder(model_path)
-
-    def encode(self, texts: list[str], progress: bool = False, batch_size: int = 32) -> np.ndarray:
-        """Vectors for `texts`, float32, one row each."""
-        vectors = self.model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
+    def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        return np.asarray(
+            self.model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
-    @cached_property
-    def known_words(self) -> frozenset[str]:
-        """Whole words in the model's vocabulary: real English, so never "corrected"."""
-        vocab = self.model.tokenizer.get_vocab()
-        return frozenset(w for w in vocab if w.isalpha() and not w.startswith("##"))
+    def vocab(self) -> dict[str, int]:
+        return dict(self.model.tokenizer.get_vocab())
+
+
+class _Onnx:
+    """The exported encoder on ONNX Runtime: tokenise, run, mean-pool, normalise.
+
+    Single queries run on one thread (no hand-off cost, no fight for the other
+    core); batches, as in an index build, use a second session with a thread per core.
+    """
+
+    name = "onnx"
+
+    def __init__(self, folder: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._ort = onnxruntime
+        meta = json.loads((folder / "meta.json").read_text())
+        self.dim = int(meta["dim"])
+        self._model = str(folder / "model.onnx")
+        self._inputs: list[str] = meta["inputs"]
+        self._tokenizer = Tokenizer.from_file(meta["tokenizer"])
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(int(meta["max_seq_length"]))
+        self._single = self._session(1)
+        self._batch: Any = None
+
+    def _session(self, threads: int) -> Any:
+        options = self._ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return self._ort.InferenceSession(self._model, options, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch([t.strip() for t in texts])
+        if len(texts) == 1:
+            return self._run(self._single, encodings)
+        if self._batch is None:
+            self._batch = self._session(os.cpu_count() or 1)
+        # Longest first, as sentence-transformers does: batches of like length pad little.
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        starts = range(0, len(texts), batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="Batches", unit="batch")
+        for start in starts:
+            rows = order[start : start + batch_size]
+            out[rows] = self._run(self._batch, [encodings[i] for i in rows])
+        return out
+
+    def _run(self, session: Any, encodings: list[Any]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = session.run(None, {name: feeds[name] for name in self._inputs})[0]
+        summed = np.einsum("bsd,bs->bd", hidden, mask.astype(np.float32))
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def vocab(self) -> dict[str, int]:
+        return dict(self._tokenizer.get_vocab())
+
+
+def _fingerprint(model_path: str) -> str:
+    """Changes when the model's files change (by name, size and time) or torch does."""
+    root = Path(model_path)
+    parts = [str(root.resolve())]
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            parts.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def onnx_folder(model_path: str, cache_dir: Path = CACHE_DIR) -> Path:
+    """Where the ONNX export of `model_path` lives."""
+    return cache_dir / f"{Path(model_path).name}-{_fingerprint(model_path)}"
+
+
+def _check_exportable(model_path: str) -> tuple[Path, int]:
+    """The tokenizer file and max length, if the model is a mean-pooled, normalised encoder."""
+    root = Path(model_path)
+    modules = json.loads((root / "modules.json").read_text())
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    if kinds not in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"]):
+        raise ValueError(f"model modules {kinds} are not a plain mean-pooled encoder")
+    pooling = json.loads((root / modules[1]["path"] / "config.json").read_text())
+    if not pooling.get("pooling_mode_mean_tokens") or any(
+        v
+        for k, v in pooling.items()
+        if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
+    ):
+        raise ValueError("only mean pooling is exported")
+    tokenizer = root / "tokenizer.json"
+    if not tokenizer.is_file():
+        raise ValueError("the model has no tokenizer.json")
+    config = json.loads((root / "sentence_bert_config.json").read_text())
+    return tokenizer, int(config.get("max_seq_length", 256))
+
+
+def ensure_onnx(model_path: str, cache_dir: Path = CACHE_DIR) -> Path:
+    """The folder of the ONNX export of the local model `model_path`, exporting it if missing.
+
+    Exporting reads only the local files (never a hub), takes a few seconds, and
+    is checked against sentence-transformers before it is kept.
+
+    Example: ``ensure_onnx(Settings().model_path())``
+    """
+    import onnxruntime  # noqa: F401  # fail early, and fall back to torch, when missing
+
+    folder = onnx_folder(model_path, cache_dir)
+    if (folder / "meta.json").is_file():
+        return folder
+    tokenizer, max_length = _check_exportable(model_path)
+    log.info("exporting %s to ONNX in %s", model_path, folder)
+    tmp = folder.with_name(f".tmp-{folder.name}-{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    inputs, dim = _export(model_path, tmp / "model.onnx")
+    meta = {
+        "model": model_path,
+        "dim": dim,
+        "inputs": inputs,
+        "tokenizer": str(tokenizer),
+        "max_seq_length": max_length,
+    }
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
+    diff = _verify(model_path, tmp)
+    meta["max_abs_diff"] = diff
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
+    try:
+        tmp.rename(folder)  # another process may have won the race: keep its export
+    except OSError:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def _export(model_path: str, out: Path) -> tuple[list[str], int]:
+    """Trace the transformer (up to its last hidden state) into `out`."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(model_path, device="cpu")
+    transformer: Any = model[0].auto_model
+    transformer.eval()
+    sample = model.tokenizer(["an example question for tracing"], return_tensors="pt")
+    inputs = [name for name in _ONNX_INPUTS if name in sample]
+
+    class Hidden(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = transformer
+
+        def forward(self, *args: torch.Tensor) -> torch.Tensor:
+            hidden: torch.Tensor = self.inner(**dict(zip(inputs, args, strict=True)))[0]
+            return hidden
+
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*inputs, "hidden"]}
+    # The tracer warns about Python branches on shapes; the check in _verify is what counts.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Hidden(),
+            tuple(sample[name] for name in inputs),
+            str(out),
+            input_names=inputs,
+            output_names=["hidden"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    dim = model.get_embedding_dimension()
+    if dim is None:
+        raise ValueError(f"model {model_path} does not report an embedding dimension")
+    return inputs, dim
+
+
+_CHECK_TEXTS = [
+    "Is exosome therapy approved in Australia?",
+    "what are the side effects",
+    "  Exosomes are tiny vesicles released by cells; they carry proteins, lipids and RNA. " * 12,
+    "Recovery — Facelift: most patients return to work after two weeks.",
+]
+
+
+def _verify(model_path: str, folder: Path) -> float:
+    """Largest difference from sentence-transformers' own vectors; raises when too large."""
+    reference = _Torch(model_path).encode(_CHECK_TEXTS, 32, False)
+    runtime = _Onnx(folder)
+    single = np.stack([runtime.encode([t], 32, False)[0] for t in _CHECK_TEXTS])
+    batched = runtime.encode(_CHECK_TEXTS, 2, False)
+    diff = float(max(np.abs(single - reference).max(), np.abs(batched - reference).max()))
+    if diff > EXPORT_TOLERANCE:
+        raise RuntimeError(f"ONNX export differs from the model by {diff:.2e}")
+    return diff
+
+
+if __name__ == "__main__":
+    # `python -m bot.embedder`: export the configured model at install time (see Makefile).
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(ensure_onnx(Settings().model_path()))

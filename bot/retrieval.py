@@ -4,11 +4,16 @@ The dense side is multi-vector: a chunk's similarity mixes the cosine with its
 whole-chunk vector and with its best sentence (framed by title and section), so
 a question about one detail of a long passage still finds it. Only the
 candidates' sentences are scored, so the cost does not grow with the corpus.
+
+A retriever belongs to one loaded index version, so its cache of recent
+searches (a patient's repeated or suggested questions) can never serve hits
+from another version.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,6 +28,7 @@ BARE_SHARE = 0.3
 # A question that names a cited source ("what does the Mayo Clinic say?") is about the
 # passages citing it; this much is added to their fused score.
 CITE_BONUS = 0.1
+SEARCH_CACHE = 2048  # recent searches kept per index version
 
 
 @dataclass
@@ -50,10 +56,11 @@ class Retriever:
         self.embedder = embedder
         self.lexical_weight = lexical_weight
         self.sentence_weight = sentence_weight
+        self._cached = lru_cache(maxsize=SEARCH_CACHE)(self._search)
 
     def embed(self, text: str) -> np.ndarray:
-        vector: np.ndarray = self.embedder.encode([text])[0]
-        return vector
+        """The query's vector (recent queries come from the embedder's cache)."""
+        return self.embedder.encode_query(text)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """Best `k` chunks for `query`, highest fused score first.
@@ -61,11 +68,14 @@ class Retriever:
         BM25 is divided by the best BM25 score of the query, so both signals
         lie in [0, 1] and the weight means the same for every query.
         """
+        return list(self._cached(query, k))
+
+    def _search(self, query: str, k: int) -> tuple[Hit, ...]:
         vector = self.embed(query)
         _, dense_ids = self.index.vectors.search(vector, CANDIDATES)
         bm25 = self.index.lexical.scores(query)
         top = float(bm25.max()) if len(bm25) else 0.0
-        lexical_ids = np.argsort(-bm25)[:CANDIDATES] if top > 0 else np.array([], dtype=np.int64)
+        lexical_ids = _top(bm25, CANDIDATES) if top > 0 else np.array([], dtype=np.int64)
         ids = np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
         dense = self.index.vectors.score(vector, ids)
         if self.sentence_weight > 0:
@@ -77,7 +87,7 @@ class Retriever:
         fused = (1 - self.lexical_weight) * dense + self.lexical_weight * lexical
         fused += CITE_BONUS * self._cites_named(query, ids)
         order = np.argsort(-fused)[:k]
-        return [
+        return tuple(
             Hit(
                 self.index.chunks[int(ids[i])],
                 float(fused[i]),
@@ -86,7 +96,7 @@ class Retriever:
                 int(ids[i]),
             )
             for i in order
-        ]
+        )
 
     def _cites_named(self, query: str, ids: np.ndarray) -> np.ndarray:
         """1.0 for each chunk in `ids` that cites a source the query names, else 0.0."""
@@ -108,3 +118,11 @@ class Retriever:
         ids = np.array(list(rows.values()), dtype=np.int64)
         scores = self.index.vectors.score(self.embed(text), ids)
         return {cid: float(s) for cid, s in zip(rows, scores, strict=True)}
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the `k` highest scores, best first: linear in the corpus, not n log n."""
+    if len(scores) > k:
+        rows = np.argpartition(-scores, k - 1)[:k]
+        return rows[np.argsort(-scores[rows], kind="stable")]
+    return np.argsort(-scores, kind="stable")

