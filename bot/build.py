@@ -4,9 +4,15 @@ Incremental: a chunk whose embedded text is unchanged since the active version
 (same model) reuses that version's vectors, so re-indexing after one changed
 article embeds only its chunks. `full=True` embeds everything again.
 
+The words of unchanged chunks are reused the same way, so only changed chunks are
+split into words; the BM25 index is then computed from all chunks' words and saved
+in the version folder with the rest.
+
 Gated: before a build becomes active, `bot eval` runs on it; if hit@3 or
 abstention drops by more than `BOT_GATE_MARGIN` against the active version, the
-build is kept but not activated (`force=True` activates it anyway).
+build is kept but not activated (`force=True` activates it anyway). The active
+version is evaluated again only when its manifest has no figures for the same eval
+file and answering settings.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -33,10 +39,13 @@ from bot.index import (
     load_index,
     new_version_id,
     read_manifest,
+    read_tokens,
     read_version,
     save_manifest,
+    version_folder,
     write_version,
 )
+from bot.lexical import LexicalIndex, Tokens, TokensBuilder
 from bot.settings import Settings
 from bot.vectors import SentenceVectors, VectorIndex
 
@@ -62,10 +71,12 @@ class GateFailed(IndexError_):
 
 @dataclass
 class _Reusable:
-    """The active version's vectors, by the hash of the text each was made from."""
+    """The active version's vectors and words, by the hash of the text each was made from."""
 
     chunk: dict[str, np.ndarray]
     sentences: dict[str, tuple[np.ndarray, np.ndarray]]  # (framed rows, bare rows)
+    words: dict[str, np.ndarray] = field(default_factory=dict)  # word ids into `tokens`
+    tokens: Tokens | None = None
 
 
 def _key(chunk: Chunk) -> str:
@@ -73,20 +84,42 @@ def _key(chunk: Chunk) -> str:
 
 
 def _reusable(settings: Settings, embedder: Embedder) -> tuple[_Reusable, list[Chunk]]:
-    """Vectors of the active version, when it was built with the same model."""
-    empty = _Reusable({}, {})
+    """Vectors and words of the active version, when it was built with the same model."""
     try:
-        _, chunks, vectors, sentences = read_version(settings, embedder)
+        manifest, chunks, vectors, sentences = read_version(settings, embedder)
     except IndexError_:
-        return empty, []
-    reuse = _Reusable({}, {})
+        return _Reusable({}, {}), []
+    tokens = read_tokens(version_folder(settings.index_dir, manifest.version))
+    if tokens is not None and len(tokens) != len(chunks):
+        tokens = None
+    reuse = _Reusable({}, {}, tokens=tokens)
     stored = vectors.vectors(np.arange(len(chunks), dtype=np.int64))
+    starts = sentences.starts.tolist()
     for i, chunk in enumerate(chunks):
         key = _key(chunk)
-        rows = np.arange(sentences.starts[i], sentences.starts[i + 1])
+        start, end = starts[i], starts[i + 1]
         reuse.chunk[key] = stored[i]
-        reuse.sentences[key] = (sentences.framed[rows], sentences.bare[rows])
+        # Slices are views: nothing is copied until the new version's arrays are joined.
+        reuse.sentences[key] = (sentences.framed[start:end], sentences.bare[start:end])
+        if tokens is not None:
+            reuse.words[key] = tokens.span(i)
     return reuse, chunks
+
+
+def _lexical(
+    chunks: list[Chunk], keys: list[str], reuse: _Reusable, known: frozenset[str]
+) -> LexicalIndex:
+    """The lexical index of `chunks`, splitting into words only those not in `reuse`."""
+    builder = TokensBuilder(reuse.tokens)
+    for chunk, key in zip(chunks, keys, strict=True):
+        ids = reuse.words.get(key)
+        if ids is None:
+            builder.add_text(chunk.embed_text())
+        else:
+            builder.add_ids(ids)
+    lexical = LexicalIndex.from_tokens(builder.tokens(), known)
+    lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
+    return lexical
 
 
 def _encode_all(
@@ -181,6 +214,16 @@ def _evaluate(settings: Settings, index: LoadedIndex, embedder: Embedder) -> dic
     return {k: round(float(v), 4) for k, v in results.items()}
 
 
+def _active_eval(
+    settings: Settings, version: str, key: str, embedder: Embedder
+) -> dict[str, float]:
+    """The active version's eval figures: as recorded, if measured the same way, else measured."""
+    manifest = read_manifest(settings.index_dir, version)
+    if manifest.eval and manifest.eval_key == key:
+        return manifest.eval
+    return _evaluate(settings, load_index(settings, embedder, version), embedder)
+
+
 def _gate(settings: Settings, new: dict[str, float], old: dict[str, float]) -> dict[str, object]:
     drops = [
         f"{name} fell from {old[name]:.3f} to {new[name]:.3f}"
@@ -219,6 +262,8 @@ def build_index(
         reuse, old_chunks = _reusable(settings, embedder)
         if full:
             reuse = _Reusable({}, {})
+        keys = [_key(c) for c in chunks]
+        lexical = _lexical(chunks, keys, reuse, embedder.known_words)
         vectors, sentences, embedded = _embed(chunks, reuse, embedder, progress, report)
         report("writing", 0.0)
         manifest = Manifest(
@@ -232,18 +277,21 @@ def build_index(
             build_seconds=0.0,
             built_by=built_by,
             changes=_changes(old_chunks, chunks, embedded),
+            vectors=vectors.describe(),
         )
-        folder = write_version(index_dir, manifest, chunks, vectors, sentences)
+        folder = write_version(index_dir, manifest, chunks, vectors, sentences, lexical)
+        del reuse  # the active version's arrays, no longer needed
         previous = active_version(index_dir)
         if settings.eval_file.is_file():
+            from bot.evaluation import eval_key
+
             report("evaluating", 0.0)
-            new_index = load_index(settings, embedder, manifest.version)
+            # The version just written, as loading it would give, without reading it back.
+            new_index = LoadedIndex(manifest, chunks, vectors, lexical, sentences)
             manifest.eval = _evaluate(settings, new_index, embedder)
+            manifest.eval_key = eval_key(settings, settings.eval_file)
             if previous:
-                old_manifest = read_manifest(index_dir, previous)
-                old_eval = old_manifest.eval or _evaluate(
-                    settings, load_index(settings, embedder, previous), embedder
-                )
+                old_eval = _active_eval(settings, previous, manifest.eval_key, embedder)
                 manifest.gate = _gate(settings, manifest.eval, old_eval)
         manifest.build_seconds = round(time.perf_counter() - started, 3)
         save_manifest(folder, manifest)
