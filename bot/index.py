@@ -4,7 +4,8 @@ Layout of the index folder::
 
     CURRENT                 the active version's id (replaced atomically)
     versions/<id>/          manifest.json, chunks.jsonl, vectors.faiss, sentences.npz,
-                            lexical/ (BM25 matrix, each chunk's words, topics)
+                            lexical/ (BM25 matrix, each chunk's words, topics),
+                            files.json (each corpus file's digest and chunk rows)
     versions/.tmp-<id>/     a build in progress; left behind only by a killed build
 
 A build (see `bot.build`) writes a whole version folder under a temporary name,
@@ -37,6 +38,7 @@ from bot.vectors import SentenceVectors, VectorIndex
 
 FORMAT = 2  # 2: per-sentence vectors (sentences.npz) next to the chunk vectors
 LEXICAL = "lexical"  # the saved lexical index, in a version folder (optional)
+FILES = "files.json"  # each corpus file's digest and chunk rows, for the next build (optional)
 
 
 class IndexError_(Exception):
@@ -154,6 +156,7 @@ def write_version(
     vectors: VectorIndex,
     sentences: SentenceVectors,
     lexical: LexicalIndex | None = None,
+    files: dict[str, Any] | None = None,
 ) -> Path:
     """Write a complete version folder under a temporary name, then rename it into place.
 
@@ -170,7 +173,11 @@ def write_version(
     sentences.save(tmp / "sentences.npz")
     if lexical is not None:
         lexical.save(tmp / LEXICAL)
-    _write(tmp / "chunks.jsonl", "".join(json.dumps(c.to_dict()) + "\n" for c in chunks))
+    if files:
+        _write(tmp / FILES, json.dumps(files))
+    names = [f.name for f in fields(Chunk)]  # as Chunk.to_dict, without its deep copy
+    lines = (json.dumps({n: getattr(c, n) for n in names}) + "\n" for c in chunks)
+    _write(tmp / "chunks.jsonl", "".join(lines))
     save_manifest(tmp, manifest)
     _fsync_dir(tmp)
     final = versions / manifest.version
@@ -255,6 +262,15 @@ def read_lexical(folder: Path, known_words: frozenset[str] = frozenset()) -> Lex
         return LexicalIndex.load(folder / LEXICAL, known_words)
     except (OSError, ValueError, KeyError) as exc:
         raise IndexError_(f"index version {folder.name} is corrupt ({exc})") from exc
+
+
+def read_files(folder: Path) -> dict[str, Any]:
+    """What a version recorded of each corpus file (empty when it recorded nothing)."""
+    try:
+        data = json.loads((folder / FILES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def read_tokens(folder: Path) -> Tokens | None:
