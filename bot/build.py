@@ -4,9 +4,15 @@ Incremental: a chunk whose embedded text is unchanged since the active version
 (same model) reuses that version's vectors, so re-indexing after one changed
 article embeds only its chunks. `full=True` embeds everything again.
 
+The words of unchanged chunks are reused the same way, so only changed chunks are
+split into words; the BM25 index is then computed from all chunks' words and saved
+in the version folder with the rest.
+
 Gated: before a build becomes active, `bot eval` runs on it; if hit@3 or
 abstention drops by more than `BOT_GATE_MARGIN` against the active version, the
-build is kept but not activated (`force=True` activates it anyway).
+build is kept but not activated (`force=True` activates it anyway). The active
+version is evaluated again only when its manifest has no figures for the same eval
+file and answering settings.
 """
 
 from __future__ import annotations
@@ -15,13 +21,17 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from bot import chunking, corpus
 from bot.chunking import Chunk, chunk_document
-from bot.corpus import corpus_hash, load_corpus
+from bot.corpus import _files as corpus_files
+from bot.corpus import corpus_hash, load_corpus, parse_file
 from bot.embedder import Embedder
 from bot.index import (
     IndexError_,
@@ -32,11 +42,15 @@ from bot.index import (
     build_lock,
     load_index,
     new_version_id,
+    read_files,
     read_manifest,
+    read_tokens,
     read_version,
     save_manifest,
+    version_folder,
     write_version,
 )
+from bot.lexical import LexicalIndex, Tokens, TokensBuilder
 from bot.settings import Settings
 from bot.vectors import SentenceVectors, VectorIndex
 
@@ -62,10 +76,18 @@ class GateFailed(IndexError_):
 
 @dataclass
 class _Reusable:
-    """The active version's vectors, by the hash of the text each was made from."""
+    """The active version's vectors and words, found by the hash of a chunk's text."""
 
-    chunk: dict[str, np.ndarray]
-    sentences: dict[str, tuple[np.ndarray, np.ndarray]]  # (framed rows, bare rows)
+    rows: dict[str, int]  # the row of each chunk text in the active version
+    keys: list[str]  # the key of each of its rows
+    vectors: np.ndarray  # its chunk vectors
+    sentences: SentenceVectors | None
+    tokens: Tokens | None = None  # its chunks' words (None before they were saved)
+    files: dict[str, Any] = field(default_factory=dict)  # its corpus files (`_chunk_corpus`)
+
+    @classmethod
+    def nothing(cls, dim: int) -> _Reusable:
+        return cls({}, [], np.zeros((0, dim), dtype=np.float32), None)
 
 
 def _key(chunk: Chunk) -> str:
@@ -73,20 +95,88 @@ def _key(chunk: Chunk) -> str:
 
 
 def _reusable(settings: Settings, embedder: Embedder) -> tuple[_Reusable, list[Chunk]]:
-    """Vectors of the active version, when it was built with the same model."""
-    empty = _Reusable({}, {})
+    """Vectors and words of the active version, when it was built with the same model."""
     try:
-        _, chunks, vectors, sentences = read_version(settings, embedder)
+        manifest, chunks, vectors, sentences = read_version(settings, embedder)
     except IndexError_:
-        return empty, []
-    reuse = _Reusable({}, {})
+        return _Reusable.nothing(embedder.dim), []
+    tokens = read_tokens(version_folder(settings.index_dir, manifest.version))
+    if tokens is not None and len(tokens) != len(chunks):
+        tokens = None
+    keys = [_key(c) for c in chunks]
     stored = vectors.vectors(np.arange(len(chunks), dtype=np.int64))
-    for i, chunk in enumerate(chunks):
-        key = _key(chunk)
-        rows = np.arange(sentences.starts[i], sentences.starts[i + 1])
-        reuse.chunk[key] = stored[i]
-        reuse.sentences[key] = (sentences.framed[rows], sentences.bare[rows])
-    return reuse, chunks
+    rows = {key: i for i, key in enumerate(keys)}
+    files = read_files(version_folder(settings.index_dir, manifest.version))
+    return _Reusable(rows, keys, stored, sentences, tokens, files), chunks
+
+
+def _parser_fingerprint() -> str:
+    """A digest of the parsing and chunking code: chunks of a file are reused only under
+    the code that made them."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(corpus.__file__).parent.glob("*.py")) + [Path(chunking.__file__)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _chunk_corpus(
+    corpus_dir: Path, previous: dict[str, Any], old_chunks: list[Chunk]
+) -> tuple[list[Chunk], int, dict[str, Any]]:
+    """Every chunk of the corpus, parsing only the files changed since the active version.
+
+    An unchanged file (same bytes, same parsing code) keeps the active version's
+    chunks. Returns the chunks, the number of documents, and what to record of each
+    file for the next build. Any problem (a duplicate id, say) falls back to parsing
+    the whole corpus, so errors read exactly as they always did.
+    """
+    fingerprint = _parser_fingerprint()
+    known = previous.get("files", {}) if previous.get("parser") == fingerprint else {}
+    chunks: list[Chunk] = []
+    documents = 0
+    files: dict[str, Any] = {}
+    doc_ids: set[str] = set()
+    sound = corpus_dir.is_dir()
+    for path in corpus_files(corpus_dir) if sound else []:
+        name = str(path.relative_to(corpus_dir))
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        old = known.get(name)
+        start = len(chunks)
+        if old and old["sha256"] == sha and old["end"] <= len(old_chunks):
+            part = old_chunks[old["start"] : old["end"]]
+            count = old["documents"]
+        else:
+            docs = parse_file(path)
+            part = [chunk for doc in docs for chunk in chunk_document(doc)]
+            count = len(docs)
+            sound = sound and all(any(s.blocks for s in d.sections) for d in docs)
+        ids = {c.doc_id for c in part}
+        sound = sound and len(ids) == count and not ids & doc_ids
+        doc_ids |= ids
+        chunks.extend(part)
+        documents += count
+        files[name] = {"sha256": sha, "start": start, "end": len(chunks), "documents": count}
+    if not sound or not documents:
+        docs = load_corpus(corpus_dir)  # raises the error a full parse finds
+        chunks = [chunk for doc in docs for chunk in chunk_document(doc)]
+        return chunks, len(docs), {}
+    return chunks, documents, {"parser": fingerprint, "files": files}
+
+
+def _lexical(
+    chunks: list[Chunk], keys: list[str], reuse: _Reusable, known: frozenset[str]
+) -> LexicalIndex:
+    """The lexical index of `chunks`, splitting into words only those not in `reuse`."""
+    old = reuse.tokens
+    builder = TokensBuilder(old)
+    for chunk, key in zip(chunks, keys, strict=True):
+        row = reuse.rows.get(key) if old is not None else None
+        if row is None:
+            builder.add_text(chunk.embed_text())
+        else:
+            builder.add_ids(old.span(row))  # type: ignore[union-attr]
+    lexical = LexicalIndex.from_tokens(builder.tokens(), known)
+    lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
+    return lexical
 
 
 def _encode_all(
@@ -102,13 +192,14 @@ def _encode_all(
 
 def _embed(
     chunks: list[Chunk],
+    keys: list[str],
     reuse: _Reusable,
     embedder: Embedder,
     progress: bool,
     on_progress: Callable[[str, float], None],
 ) -> tuple[VectorIndex, SentenceVectors, int]:
     """Vectors for `chunks`, embedding only those not in `reuse`; returns how many were new."""
-    todo = [c for c in chunks if _key(c) not in reuse.chunk]
+    todo = [c for c, k in zip(chunks, keys, strict=True) if k not in reuse.rows]
     texts = [c.embed_text() for c in todo]
     framed_texts = [t for c in todo for t in c.sentence_embed_texts()]
     bare_texts = [t for c in todo for t in c.sentences()]
@@ -124,35 +215,74 @@ def _embed(
     fresh_framed = _encode_all(framed_texts, embedder, progress, step(len(framed_texts)))
     done += len(framed_texts)
     fresh_bare = _encode_all(bare_texts, embedder, progress, step(len(bare_texts)))
+    # Where each chunk's vectors come from: ("old", row) in the active version, or
+    # ("new", n) among the fresh ones (a text occurring twice takes its last embedding).
+    fresh: dict[str, tuple[int, int, int]] = {}
     at = 0
     for n, chunk in enumerate(todo):
         count = len(chunk.sentences())
-        key = _key(chunk)
-        reuse.chunk[key] = fresh_chunk[n]
-        reuse.sentences[key] = (fresh_framed[at : at + count], fresh_bare[at : at + count])
+        fresh[_key(chunk)] = (n, at, at + count)
         at += count
-    keys = [_key(c) for c in chunks]
-    vectors = np.stack([reuse.chunk[k] for k in keys]) if keys else np.zeros((0, embedder.dim))
-    framed = [reuse.sentences[k][0] for k in keys]
-    bare = [reuse.sentences[k][1] for k in keys]
-    sentences = SentenceVectors.build(
-        np.concatenate(framed) if framed else np.zeros((0, embedder.dim)),
-        np.concatenate(bare) if bare else np.zeros((0, embedder.dim)),
-        [len(f) for f in framed],
-    )
-    return VectorIndex.build(vectors.astype(np.float32)), sentences, len(todo)
+    old_starts = reuse.sentences.starts if reuse.sentences else np.zeros(1, dtype=np.int64)
+    sources: list[int | tuple[int, int, int]] = [fresh.get(k) or reuse.rows[k] for k in keys]
+    counts = [
+        s[2] - s[1] if isinstance(s, tuple) else int(old_starts[s + 1] - old_starts[s])
+        for s in sources
+    ]
+    starts = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    vectors = np.empty((len(chunks), embedder.dim), dtype=np.float32)
+    framed = np.empty((int(starts[-1]), embedder.dim), dtype=np.float16)
+    bare = np.empty_like(framed)
+    for i, source in enumerate(sources):
+        if isinstance(source, tuple):
+            n, first, last = source
+            vectors[i] = fresh_chunk[n]
+            framed[starts[i] : starts[i + 1]] = fresh_framed[first:last]
+            bare[starts[i] : starts[i + 1]] = fresh_bare[first:last]
+    _copy_reused(sources, starts, reuse, vectors, framed, bare)
+    sentences = SentenceVectors(framed, bare, starts)
+    return VectorIndex.build(vectors), sentences, len(todo)
 
 
-def _changes(old: list[Chunk], new: list[Chunk], embedded: int) -> dict[str, object]:
+def _copy_reused(
+    sources: list[int | tuple[int, int, int]],
+    starts: np.ndarray,
+    reuse: _Reusable,
+    vectors: np.ndarray,
+    framed: np.ndarray,
+    bare: np.ndarray,
+) -> None:
+    """Copy the reused chunks' vectors, a run of consecutive old rows at a time."""
+    rows = np.array([-1 if isinstance(s, tuple) else s for s in sources], dtype=np.int64)
+    reused = np.flatnonzero(rows >= 0)
+    vectors[reused] = reuse.vectors[rows[reused]]
+    if reuse.sentences is None or not len(reused):
+        return
+    old = reuse.sentences
+    # A run: new chunks i..j that were old rows r..r+(j-i), so their sentences are adjacent.
+    breaks = np.flatnonzero((np.diff(reused) != 1) | (np.diff(rows[reused]) != 1)) + 1
+    for run in np.split(reused, breaks):
+        first, last = int(run[0]), int(run[-1])
+        old_first, old_last = int(rows[first]), int(rows[last])
+        target = slice(int(starts[first]), int(starts[last + 1]))
+        source = slice(int(old.starts[old_first]), int(old.starts[old_last + 1]))
+        framed[target] = old.framed[source]
+        bare[target] = old.bare[source]
+
+
+def _changes(
+    old: list[Chunk], old_keys_: list[str], new: list[Chunk], new_keys_: list[str], embedded: int
+) -> dict[str, object]:
     """What changed since the active version, for the build history."""
 
-    def by_doc(chunks: list[Chunk]) -> dict[str, set[str]]:
+    def by_doc(chunks: list[Chunk], keys: list[str]) -> dict[str, set[str]]:
         docs: dict[str, set[str]] = {}
-        for c in chunks:
-            docs.setdefault(c.doc_id, set()).add(_key(c))
+        for c, key in zip(chunks, keys, strict=True):
+            docs.setdefault(c.doc_id, set()).add(key)
         return docs
 
-    before, after = by_doc(old), by_doc(new)
+    before, after = by_doc(old, old_keys_), by_doc(new, new_keys_)
     old_keys = {k for keys in before.values() for k in keys}
     new_keys = {k for keys in after.values() for k in keys}
     added = sorted(set(after) - set(before))
@@ -179,6 +309,16 @@ def _evaluate(settings: Settings, index: LoadedIndex, embedder: Embedder) -> dic
     cases = evaluation.load_cases(settings.eval_file)
     results = evaluation.metrics(evaluation.run(Answerer(settings, index, embedder), cases))
     return {k: round(float(v), 4) for k, v in results.items()}
+
+
+def _active_eval(
+    settings: Settings, version: str, key: str, embedder: Embedder
+) -> dict[str, float]:
+    """The active version's eval figures: as recorded, if measured the same way, else measured."""
+    manifest = read_manifest(settings.index_dir, version)
+    if manifest.eval and manifest.eval_key == key:
+        return manifest.eval
+    return _evaluate(settings, load_index(settings, embedder, version), embedder)
 
 
 def _gate(settings: Settings, new: dict[str, float], old: dict[str, float]) -> dict[str, object]:
@@ -212,38 +352,44 @@ def build_index(
     report = on_progress or (lambda stage, share: None)
     with build_lock(index_dir):
         report("parsing", 0.0)
-        docs = load_corpus(settings.corpus_dir)  # bad input stops here, before any write
-        digest = corpus_hash(settings.corpus_dir)
-        chunks = [chunk for doc in docs for chunk in chunk_document(doc)]
         embedder = embedder or Embedder.from_settings(settings)
         reuse, old_chunks = _reusable(settings, embedder)
+        old_keys = reuse.keys
         if full:
-            reuse = _Reusable({}, {})
-        vectors, sentences, embedded = _embed(chunks, reuse, embedder, progress, report)
+            reuse = _Reusable.nothing(embedder.dim)
+        # Bad input stops here, before any write.
+        chunks, documents, files = _chunk_corpus(settings.corpus_dir, reuse.files, old_chunks)
+        digest = corpus_hash(settings.corpus_dir)
+        keys = [_key(c) for c in chunks]
+        lexical = _lexical(chunks, keys, reuse, embedder.known_words)
+        vectors, sentences, embedded = _embed(chunks, keys, reuse, embedder, progress, report)
         report("writing", 0.0)
         manifest = Manifest(
             version=new_version_id(digest),
             model=settings.model_id(),
             dim=embedder.dim,
             corpus_hash=digest,
-            documents=len(docs),
+            documents=documents,
             chunks=len(chunks),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=0.0,
             built_by=built_by,
-            changes=_changes(old_chunks, chunks, embedded),
+            changes=_changes(old_chunks, old_keys, chunks, keys, embedded),
+            vectors=vectors.describe(),
         )
-        folder = write_version(index_dir, manifest, chunks, vectors, sentences)
+        folder = write_version(index_dir, manifest, chunks, vectors, sentences, lexical, files)
+        del reuse  # the active version's arrays, no longer needed
         previous = active_version(index_dir)
         if settings.eval_file.is_file():
+            from bot.evaluation import eval_key
+
             report("evaluating", 0.0)
-            new_index = load_index(settings, embedder, manifest.version)
+            # The version just written, as loading it would give, without reading it back.
+            new_index = LoadedIndex(manifest, chunks, vectors, lexical, sentences)
             manifest.eval = _evaluate(settings, new_index, embedder)
+            manifest.eval_key = eval_key(settings, settings.eval_file)
             if previous:
-                old_manifest = read_manifest(index_dir, previous)
-                old_eval = old_manifest.eval or _evaluate(
-                    settings, load_index(settings, embedder, previous), embedder
-                )
+                old_eval = _active_eval(settings, previous, manifest.eval_key, embedder)
                 manifest.gate = _gate(settings, manifest.eval, old_eval)
         manifest.build_seconds = round(time.perf_counter() - started, 3)
         save_manifest(folder, manifest)

@@ -10,6 +10,7 @@ conversation, asked first, for follow-up questions.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answering import Answerer, Reply
+from bot.settings import Settings
 
 TARGETS = {
     "hit@1": 0.80,
@@ -26,6 +28,28 @@ TARGETS = {
     "urgent_recall": 1.0,
     "follow_up_hit@3": 0.95,
 }
+
+
+# Settings that cannot change an answer: where things live, serving, security, the log.
+NOT_ANSWERING = frozenset(
+    """corpus_dir index_dir data_dir database_url eval_file keep_versions gate_margin host port
+    reload_seconds cors_origins secret_key secure_cookies session_hours signin_max_failures
+    signin_lockout_minutes log_retention_days production trusted_proxies rate_limit_chat
+    rate_limit_feedback rate_limit_signin max_body_bytes frame_ancestors max_upload_bytes
+    review_after_days""".split()
+)
+
+
+def eval_key(settings: Settings, path: Path) -> str:
+    """What eval figures depend on besides the index: the eval file and answering settings.
+
+    Two runs with the same key on the same index version give the same figures, so a
+    build can reuse those recorded in the active version's manifest.
+    """
+    answering = settings.model_dump(mode="json", exclude=set(NOT_ANSWERING))
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(json.dumps(answering, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
 
 
 def _norm(text: str) -> str:

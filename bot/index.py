@@ -3,12 +3,17 @@
 Layout of the index folder::
 
     CURRENT                 the active version's id (replaced atomically)
-    versions/<id>/          manifest.json, chunks.jsonl, vectors.faiss, sentences.npz
+    versions/<id>/          manifest.json, chunks.jsonl, vectors.faiss, sentences.npz,
+                            lexical/ (BM25 matrix, each chunk's words, topics),
+                            files.json (each corpus file's digest and chunk rows)
     versions/.tmp-<id>/     a build in progress; left behind only by a killed build
 
 A build (see `bot.build`) writes a whole version folder under a temporary name,
 renames it into place, then swaps `CURRENT` with `os.replace`, so a build that
 fails or is killed at any point leaves the previous version serving.
+
+Versions written before `lexical/` existed still load: their BM25 index is
+computed from the chunks then, as it always was.
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ from typing import Any
 from bot.chunking import Chunk
 from bot.corpus import corpus_hash
 from bot.embedder import Embedder
-from bot.lexical import LexicalIndex
+from bot.lexical import LexicalIndex, Tokens
 from bot.settings import Settings
 from bot.vectors import SentenceVectors, VectorIndex
 
 FORMAT = 2  # 2: per-sentence vectors (sentences.npz) next to the chunk vectors
+LEXICAL = "lexical"  # the saved lexical index, in a version folder (optional)
+FILES = "files.json"  # each corpus file's digest and chunk rows, for the next build (optional)
 
 
 class IndexError_(Exception):
@@ -55,6 +62,10 @@ class Manifest:
     changes: dict[str, Any] = field(default_factory=dict)  # documents and chunks added, ...
     eval: dict[str, Any] = field(default_factory=dict)  # `bot eval` metrics of this version
     gate: dict[str, Any] = field(default_factory=dict)  # {"passed": bool, "reason": str}
+    # What `eval` was measured on (eval file and answering settings), so a later build
+    # can reuse the figures instead of evaluating this version again.
+    eval_key: str = ""
+    vectors: dict[str, Any] = field(default_factory=dict)  # `VectorIndex.describe()`
 
 
 @dataclass
@@ -144,6 +155,8 @@ def write_version(
     chunks: list[Chunk],
     vectors: VectorIndex,
     sentences: SentenceVectors,
+    lexical: LexicalIndex | None = None,
+    files: dict[str, Any] | None = None,
 ) -> Path:
     """Write a complete version folder under a temporary name, then rename it into place.
 
@@ -158,7 +171,13 @@ def write_version(
     tmp.mkdir()
     vectors.save(tmp / "vectors.faiss")
     sentences.save(tmp / "sentences.npz")
-    _write(tmp / "chunks.jsonl", "".join(json.dumps(c.to_dict()) + "\n" for c in chunks))
+    if lexical is not None:
+        lexical.save(tmp / LEXICAL)
+    if files:
+        _write(tmp / FILES, json.dumps(files))
+    names = [f.name for f in fields(Chunk)]  # as Chunk.to_dict, without its deep copy
+    lines = (json.dumps({n: getattr(c, n) for n in names}) + "\n" for c in chunks)
+    _write(tmp / "chunks.jsonl", "".join(lines))
     save_manifest(tmp, manifest)
     _fsync_dir(tmp)
     final = versions / manifest.version
@@ -225,9 +244,43 @@ def version_folder(index_dir: Path, version: str) -> Path:
 def load_index(settings: Settings, embedder: Embedder, version: str | None = None) -> LoadedIndex:
     """Load the active version (or `version`), refusing one made with another model."""
     manifest, chunks, vectors, sentences = read_version(settings, embedder, version)
-    lexical = LexicalIndex([c.embed_text() for c in chunks], embedder.known_words)
-    lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
+    folder = version_folder(settings.index_dir, manifest.version)
+    lexical = read_lexical(folder, embedder.known_words)
+    if lexical is None:  # a version from before the lexical index was saved
+        lexical = LexicalIndex([c.embed_text() for c in chunks], embedder.known_words)
+        lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
+    elif len(lexical.tokens) != manifest.chunks:
+        raise IndexError_(f"index version {manifest.version} is incomplete; run `bot index`")
     return LoadedIndex(manifest, chunks, vectors, lexical, sentences)
+
+
+def read_lexical(folder: Path, known_words: frozenset[str] = frozenset()) -> LexicalIndex | None:
+    """The lexical index saved in a version folder, or None when it has none."""
+    if not (folder / LEXICAL).is_dir():
+        return None
+    try:
+        return LexicalIndex.load(folder / LEXICAL, known_words)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexError_(f"index version {folder.name} is corrupt ({exc})") from exc
+
+
+def read_files(folder: Path) -> dict[str, Any]:
+    """What a version recorded of each corpus file (empty when it recorded nothing)."""
+    try:
+        data = json.loads((folder / FILES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_tokens(folder: Path) -> Tokens | None:
+    """Each chunk's words as saved in a version folder (None when it has none)."""
+    if not (folder / LEXICAL).is_dir():
+        return None
+    try:
+        return LexicalIndex.load_tokens(folder / LEXICAL)
+    except (OSError, ValueError, KeyError):
+        return None  # only a saving: the next build splits the texts again
 
 
 def read_version(

@@ -56,8 +56,10 @@ def test_build_writes_a_complete_version(settings: Settings) -> None:
     assert manifest.documents == 1 and manifest.chunks > 5
     folder = settings.index_dir / "versions" / manifest.version
     assert {p.name for p in folder.iterdir()} == {
-        "manifest.json", "chunks.jsonl", "vectors.faiss", "sentences.npz"
+        "manifest.json", "chunks.jsonl", "vectors.faiss", "sentences.npz", "lexical",
+        "files.json"
     }  # fmt: skip
+    assert manifest.vectors == {"type": "flat", "recall_at_10": 1.0}
     assert not is_stale(settings)
 
 
