@@ -97,6 +97,9 @@ class Outcome:
 
 def run(answerer: Answerer, cases: list[Case]) -> list[Outcome]:
     """Ask every case in a fresh conversation (after its history)."""
+    retriever = answerer.retriever
+    # What each question is searched as, embedded in a few batches rather than one by one.
+    retriever.embedder.prime([retriever.index.lexical.correct(c.question) for c in cases])
     outcomes = []
     for case in cases:
         conversation = f"eval-{case.id}"

@@ -138,3 +138,12 @@ def test_auto_falls_back_to_torch_when_onnx_is_unavailable(
     assert Embedder(Settings().model_path(), "auto").backend == "torch"
     with pytest.raises(RuntimeError, match="onnxruntime"):
         Embedder(Settings().model_path(), "onnx")
+
+
+def test_primed_questions_are_served_from_the_cache(embedder: Embedder) -> None:
+    questions = [f"is a {part} lift painful afterwards?" for part in ("brow", "thigh", "neck")]
+    embedder.prime(questions)
+    for question in questions:
+        cached = embedder._queries[question]
+        assert embedder.encode_query(question) is cached
+        assert np.abs(cached - embedder.encode([question])[0]).max() < 1e-5
