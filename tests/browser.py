@@ -14,7 +14,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.settings import ROOT
 
@@ -62,3 +62,21 @@ def chromium() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@contextmanager
+def staff_page(browser: Browser, expected: tuple[str, ...], timeout_ms: int) -> Iterator[Page]:
+    """A desktop-sized page in a fresh context; fails if the page logs an unexpected error.
+
+    Chromium logs a 401 sign-in page or a 422 form reply as a failed resource: those
+    are `expected` (matched in the message); nothing else may be logged.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(timeout_ms)
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    yield opened
+    context.close()
+    assert [p for p in problems if not any(code in p for code in expected)] == []

@@ -87,3 +87,16 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+def small_corpus(folder: Path, articles: int = 1) -> Path:
+    """`articles` short made-up articles of one section each, for builds that must be quick."""
+    for n in range(articles):
+        write(
+            folder,
+            f"article-{n}.md",
+            f"---\ntitle: Article {n}\n---\n# Recovery {n}\n\n"
+            + " ".join(f"Patients heal in week {n}-{i} with rest." for i in range(12))
+            + "\n",
+        )
+    return folder

@@ -15,19 +15,7 @@ from bot.corpus import CorpusError, load_corpus
 from bot.embedder import Embedder
 from bot.index import load_index, read_manifest
 from bot.settings import ROOT, Settings
-from tests.conftest import CORPUS, write
-
-
-def _articles(folder: Path, count: int = 3) -> Path:
-    for n in range(count):
-        write(
-            folder,
-            f"article-{n}.md",
-            f"---\ntitle: Article {n}\n---\n# Recovery {n}\n\n"
-            + " ".join(f"Patients heal in week {n}-{i} with rest." for i in range(12))
-            + "\n",
-        )
-    return folder
+from tests.conftest import CORPUS, small_corpus, write
 
 
 def _chunks(s: Settings, version: str) -> list[dict[str, object]]:
@@ -39,7 +27,7 @@ def test_unchanged_files_keep_their_chunks_and_match_a_full_parse(
     tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s = Settings(
-        corpus_dir=_articles(tmp_path / "c"),
+        corpus_dir=small_corpus(tmp_path / "c", 3),
         index_dir=tmp_path / "i",
         eval_file=tmp_path / "none.jsonl",
     )
@@ -59,7 +47,7 @@ def test_a_duplicate_id_in_a_changed_file_is_refused_as_before(
     tmp_path: Path, embedder: Embedder
 ) -> None:
     s = Settings(
-        corpus_dir=_articles(tmp_path / "c"),
+        corpus_dir=small_corpus(tmp_path / "c", 3),
         index_dir=tmp_path / "i",
         eval_file=tmp_path / "none.jsonl",
     )
@@ -91,7 +79,7 @@ def test_the_active_versions_eval_is_reused_only_when_measured_the_same_way(
 
 def test_incremental_and_full_builds_answer_alike(tmp_path: Path, embedder: Embedder) -> None:
     s = Settings(
-        corpus_dir=_articles(tmp_path / "c", 4),
+        corpus_dir=small_corpus(tmp_path / "c", 4),
         index_dir=tmp_path / "i",
         eval_file=tmp_path / "none.jsonl",
     )

@@ -14,7 +14,7 @@ from bot.build import build_index
 from bot.embedder import Embedder
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.browser import chromium, serve
+from tests.browser import chromium, serve, staff_page
 from tests.conftest import write
 from tests.test_publishing import ARTICLE, REST
 from tests.test_staff_browser import PASSWORD, shot
@@ -46,15 +46,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    yield opened
-    context.close()
-    assert [p for p in problems if "401" not in p and "422" not in p] == []
+    with staff_page(browser, ("401", "422"), timeout_ms=30_000) as opened:
+        yield opened
 
 
 def test_upload_preview_save_reindex_and_history(page: Page, base: str, tmp_path: Path) -> None:

@@ -25,25 +25,13 @@ from bot.index import (
 )
 from bot.settings import Settings
 from bot.vectors import VectorIndex
-from tests.conftest import CORPUS, write
-
-
-def _corpus(folder: Path, articles: int = 1) -> Path:
-    for n in range(articles):
-        write(
-            folder,
-            f"article-{n}.md",
-            f"---\ntitle: Article {n}\n---\n# Recovery {n}\n\n"
-            + " ".join(f"Patients heal in week {n}-{i} with rest." for i in range(12))
-            + "\n",
-        )
-    return folder
+from tests.conftest import CORPUS, small_corpus, write
 
 
 def _small(tmp_path: Path, articles: int = 1, **extra: object) -> Settings:
     """Settings for a small throwaway corpus; no eval file, so no quality gate."""
     return Settings(
-        corpus_dir=_corpus(tmp_path / "c", articles),
+        corpus_dir=small_corpus(tmp_path / "c", articles),
         index_dir=tmp_path / "i",
         eval_file=tmp_path / "no-eval.jsonl",
         **extra,  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from bot.querylog import QueryLog
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.browser import ARTIFACTS, chromium, serve
+from tests.browser import ARTIFACTS, chromium, serve, staff_page
 from tests.test_querylog import seed
 
 PASSWORD = "correct horse battery"
@@ -67,16 +67,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    yield opened
-    context.close()
-    # A 401 sign-in page is logged by Chromium as a failed resource; nothing else may be.
-    assert [p for p in problems if "401" not in p] == []
+    with staff_page(browser, ("401",), timeout_ms=15_000) as opened:
+        yield opened
 
 
 def shot(page: Page, name: str) -> None:
