@@ -8,8 +8,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_MESSAGE_CHARS = 1000
 
+# A message is stripped before its length is checked, so the schema says it needs a
+# character that is not a space by every dialect's rule: JSON Schema's (no \x85), Rust's
+# (pydantic) and Python's str.strip (which also strips \x1c-\x1f).
+NOT_ONLY_SPACE = r"[^\s\x1c-\x1f\x85]"
 Message = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=MAX_MESSAGE_CHARS,
+        pattern=NOT_ONLY_SPACE,
+    ),
 ]
 ConversationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
