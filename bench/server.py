@@ -141,6 +141,18 @@ class Server:
                 out.append(int(stat.parent.name))
         return out
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the server and its workers have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def peak_rss_mb(self) -> dict[str, float]:
         """Peak resident memory (VmHWM) of each process, and their sum."""
         peaks = {}
