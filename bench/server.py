@@ -107,6 +107,7 @@ class Server:
     def start(self, timeout: float = 120.0) -> float:
         """Start the server; seconds from process start to the first answered question."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.log.unlink(missing_ok=True)  # never write into a hard-linked copy
         handle = open(self.log, "wb")  # noqa: SIM115  # closed with the process
         started = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -190,7 +191,11 @@ class Server:
 def write_bodies(path: Path, questions: list[str]) -> Path:
     """One JSON request body per line, as chat.lua reads them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps({"message": q}) + "\n" for q in questions))
+    # A new file renamed over the old one: the cache may hold hard-linked copies shared
+    # with other checkouts, which writing in place would change under them.
+    fresh = path.with_name(f".{path.name}.{os.getpid()}")
+    fresh.write_text("".join(json.dumps({"message": q}) + "\n" for q in questions))
+    os.replace(fresh, path)
     return path
 
 
