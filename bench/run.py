@@ -108,15 +108,28 @@ def bench_http(
             wrk(server.port, warm, 8, 30, 500, logs / "wrk-warm")
             for connections, bodies in sets.items():
                 limit = sum(1 for _ in open(bodies))
+                cpu = server.cpu_seconds()
                 row = wrk(
                     server.port, bodies, connections, seconds, limit, logs / f"wrk-c{connections}"
                 )
+                # The server's CPU per answer: steadier than wall time on shared cores.
+                row["server_cpu_ms"] = _per_request(server.cpu_seconds() - cpu, row)
                 results.add(f"http-c{connections}", name, config=config, **row)
+            cpu = server.cpu_seconds()
             row = wrk(server.port, repeat, 32, seconds, len(stream), logs / "wrk-repeat")
+            row["server_cpu_ms"] = _per_request(server.cpu_seconds() - cpu, row)
             results.add(f"http-c32-repeat{int(REPEAT_SHARE * 100)}", name, config=config, **row)
             results.add("server-rss", name, config=config, rss_mb=server.peak_rss_mb())
         finally:
             server.stop()
+
+
+def _per_request(cpu_seconds: float, row: dict[str, object]) -> float:
+    """Milliseconds of the server's CPU per request of a wrk run."""
+    requests = row["requests"]
+    if not isinstance(requests, int) or not requests:
+        return 0.0
+    return round(cpu_seconds * 1000 / requests, 2)
 
 
 def bench_build(results: Results, sample_docs: int) -> None:

@@ -107,6 +107,7 @@ class Server:
     def start(self, timeout: float = 120.0) -> float:
         """Start the server; seconds from process start to the first answered question."""
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.log.unlink(missing_ok=True)  # never write into a hard-linked copy
         handle = open(self.log, "wb")  # noqa: SIM115  # closed with the process
         started = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -140,6 +141,18 @@ class Server:
             if int(fields[1]) == self.proc.pid:
                 out.append(int(stat.parent.name))
         return out
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the server and its workers have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
 
     def peak_rss_mb(self) -> dict[str, float]:
         """Peak resident memory (VmHWM) of each process, and their sum."""
@@ -178,7 +191,11 @@ class Server:
 def write_bodies(path: Path, questions: list[str]) -> Path:
     """One JSON request body per line, as chat.lua reads them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps({"message": q}) + "\n" for q in questions))
+    # A new file renamed over the old one: the cache may hold hard-linked copies shared
+    # with other checkouts, which writing in place would change under them.
+    fresh = path.with_name(f".{path.name}.{os.getpid()}")
+    fresh.write_text("".join(json.dumps({"message": q}) + "\n" for q in questions))
+    os.replace(fresh, path)
     return path
 
 

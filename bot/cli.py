@@ -109,19 +109,20 @@ def _print_history(settings: Settings) -> None:
 @main.command()
 @click.option("--host", help="Address to listen on (default BOT_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default BOT_PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes, each with its own model and index (default BOT_WORKERS or 1).",
+)
+@click.option("--access-log/--no-access-log", default=True, help="Log each request (default on).")
+def serve(host: str | None, port: int | None, workers: int | None, access_log: bool) -> None:
     """Serve the chat API and pages.
 
-    Example: bot serve --port 8000
+    Example: bot serve --port 8000 --workers 2
     """
-    import uvicorn
+    from bot.web import server
 
-    from bot.web.app import create_app
-
-    settings = _settings(host=host, port=port)
-    # Forwarded headers are believed only from BOT_TRUSTED_PROXIES (bot.web.security),
-    # never from uvicorn's default of 127.0.0.1.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, proxy_headers=False)
+    server.run(_settings(host=host, port=port, workers=workers), access_log=access_log)
 
 
 def _answerer(settings: Settings):  # type: ignore[no-untyped-def]

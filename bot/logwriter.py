@@ -1,10 +1,12 @@
 """Writing the query log off the request path, without losing a record when the database fails.
 
 Patients' requests only put an operation on a bounded queue; one thread writes them in
-batches. When the database fails, the batch goes to a spool file (JSON Lines, already
-redacted) and later operations follow it there, in order, until a replay succeeds. If
-even the spool cannot be written, the operation goes to the error log: never dropped
-silently. Replays are idempotent: every operation carries its own id.
+batches, waiting up to `LINGER` seconds after the first for others to join it (one
+transaction per batch, not per question). When the database fails, the batch goes to a
+spool file (JSON Lines, already redacted) and later operations follow it there, in order,
+until a replay succeeds. If even the spool cannot be written, the operation goes to the
+error log: never dropped silently. Replays are idempotent: every operation carries its own
+id.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ log = logging.getLogger("bot.querylog")
 
 Op = dict[str, Any]
 BATCH = 200
+LINGER = 0.1  # seconds a batch waits for more operations (a flush or a stop cuts it short)
 _TICK = threading.Event()  # stands for "the wait timed out": retry the spool, maintain
 _TICK.set()
 
@@ -107,12 +110,14 @@ class Writer:
         retry_seconds: float = 5.0,
         maintenance: Callable[[], None] | None = None,
         maintenance_seconds: float = 24 * 3600,
+        linger: float = LINGER,
     ) -> None:
         self._apply = apply
         self.spool = spool
         self.retry_seconds = retry_seconds
         self._maintenance = maintenance
         self._maintenance_seconds = maintenance_seconds
+        self.linger = linger
         self._queue: queue.Queue[Op | threading.Event | None] = queue.Queue(queue_size)
         self._thread = threading.Thread(target=self._run, name="querylog-writer", daemon=True)
         self.failing: str | None = None
@@ -181,16 +186,21 @@ class Writer:
         batch: list[Op] = []
         barriers: list[threading.Event] = []
         item: Op | threading.Event | None = first
+        # A batch of one costs about as much to write as a batch of fifty: wait a little for
+        # company, unless someone waits for the write (a flush) or there is nothing to write.
+        deadline = time.monotonic() + (self.linger if isinstance(first, dict) else 0.0)
         while item is not None:
             if isinstance(item, threading.Event):
                 if not item.is_set():
                     barriers.append(item)
+                deadline = 0.0
             else:
                 batch.append(item)
             if len(batch) >= BATCH:
                 break
+            wait = deadline - time.monotonic()
             try:
-                item = self._queue.get_nowait()
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is None:  # stop after this batch

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import JSON, ColumnElement, Select, String, Text, delete, func, or_, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.answering import Passage, Reply, Source
 from bot.database import Base, Database, UTCDateTime, utcnow
@@ -32,6 +32,7 @@ log = logging.getLogger("bot.querylog")
 SPOOL_FILE = "querylog.spool.jsonl"
 PER_PAGE = 50
 MAX_CHART_DAYS = 366
+IN_SLICE = 500  # values in one `IN (...)`: well inside every database's limit
 
 
 class Question(Base):
@@ -250,28 +251,37 @@ class QueryLog:
         return Health("degraded" if degraded else "ok", spooled, lost, errors)
 
     def _apply(self, ops: list[Op]) -> None:
+        """Write a batch in one transaction: one look-up of what exists, one bulk insert.
+
+        Replays are idempotent (a record or feedback already stored is skipped), and the
+        latest feedback on a question counts, whichever of the two arrived first.
+        """
         if not self.db.ready:
             self.db.upgrade()
+        query_ids = list({op["query_id"] for op in ops})
+        feedback_ids = [op["id"] for op in ops if op["op"] == "feedback"]
         with self.db.session(write=True) as session:
+            questions = {q.query_id: q for q in _in(session, Question, "query_id", query_ids)}
+            stored = {f.id for f in _in(session, Feedback, "id", feedback_ids)}
+            latest: dict[str, Feedback] = {}  # the newest feedback on each question
+            for entry in _in(session, Feedback, "query_id", query_ids):
+                _keep_latest(latest, entry)
+            new: list[Base] = []
             for op in ops:
                 at = datetime.fromisoformat(op["at"])
                 if op["op"] == "record":
-                    if session.scalar(select(Question.id).filter_by(query_id=op["query_id"])):
+                    if op["query_id"] in questions:
                         continue  # replayed
                     fields = {k: v for k, v in op.items() if k not in ("op", "at")}
                     question = Question(at=at, **fields)
-                    latest = session.scalars(
-                        select(Feedback)
-                        .filter_by(query_id=op["query_id"])
-                        .order_by(Feedback.at.desc())
-                        .limit(1)
-                    ).first()
-                    if latest:
-                        question.helpful, question.comment = latest.helpful, latest.comment
-                        question.feedback_at = latest.at
-                    session.add(question)
+                    rated = latest.get(op["query_id"])
+                    if rated:
+                        question.helpful, question.comment = rated.helpful, rated.comment
+                        question.feedback_at = rated.at
+                    questions[op["query_id"]] = question
+                    new.append(question)
                 elif op["op"] == "feedback":
-                    if session.get(Feedback, op["id"]):
+                    if op["id"] in stored:
                         continue
                     entry = Feedback(
                         id=op["id"],
@@ -280,14 +290,14 @@ class QueryLog:
                         helpful=op["helpful"],
                         comment=op["comment"],
                     )
-                    session.add(entry)
-                    rated = session.scalars(
-                        select(Question).filter_by(query_id=op["query_id"])
-                    ).first()
-                    if rated and (rated.feedback_at is None or rated.feedback_at <= at):
-                        rated.helpful, rated.comment = entry.helpful, entry.comment
-                        rated.feedback_at = at
-                session.flush()
+                    stored.add(entry.id)
+                    _keep_latest(latest, entry)
+                    new.append(entry)
+                    asked = questions.get(op["query_id"])
+                    if asked and (asked.feedback_at is None or asked.feedback_at <= at):
+                        asked.helpful, asked.comment = entry.helpful, entry.comment
+                        asked.feedback_at = at
+            session.add_all(new)
 
     # Reading and reviewing (staff and the CLI)
 
@@ -463,6 +473,21 @@ class QueryLog:
                     self._select(filters).where(unserved, Question.kind != "urgent").limit(limit)
                 ).all()
             )
+
+
+def _in(session: Session, model: type[Base], column: str, values: list[str]) -> list[Any]:
+    """Rows whose `column` is one of `values`, asked in slices a database accepts."""
+    rows: list[Any] = []
+    for start in range(0, len(values), IN_SLICE):
+        chunk = values[start : start + IN_SLICE]
+        rows.extend(session.scalars(select(model).where(getattr(model, column).in_(chunk))))
+    return rows
+
+
+def _keep_latest(latest: dict[str, Feedback], entry: Feedback) -> None:
+    current = latest.get(entry.query_id)
+    if current is None or current.at <= entry.at:
+        latest[entry.query_id] = entry
 
 
 def _cell(value: object) -> str:

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     keep_versions: int = Field(5, ge=1, description="Index versions kept on disk.")
     host: str = Field("127.0.0.1", description="Address `bot serve` listens on.")
     port: int = Field(8000, description="Port `bot serve` listens on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        description="Processes `bot serve` starts, each with its own model, index and rate-limit "
+        "counters (about 330 MB each for the clinic). One per core the server has to itself.",
+    )
 
     answer_threshold: float = Field(
         0.35, description="Lowest fused score of the best passage for the bot to answer."

@@ -69,3 +69,27 @@ def test_eval_prints_the_metrics(env: dict[str, str], tmp_path: Path) -> None:
     assert lines["hit@3"].startswith("1.000")
     assert lines["abstention"].startswith("1.000")
     assert lines["urgent_recall"].startswith("1.000")
+
+
+def test_serve_starts_the_workers_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[tuple[Settings, bool]] = []
+    monkeypatch.setattr("bot.web.server.run", lambda s, access_log: started.append((s, access_log)))
+    runner = CliRunner()
+    assert runner.invoke(main, ["serve", "--port", "8123", "--workers", "2"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["serve", "--no-access-log"], env={"BOT_WORKERS": "3"}).exit_code == 0
+    )
+    (first, logged), (second, unlogged) = started
+    assert (first.port, first.workers, logged) == (8123, 2, True)
+    assert (second.workers, unlogged) == (3, False)
+    assert runner.invoke(main, ["serve", "--workers", "0"]).exit_code != 0
+
+
+def test_the_workers_listener_has_nagle_off() -> None:
+    import socket
+
+    from bot.web.server import APP_FACTORY, NoDelayConfig
+
+    sock = NoDelayConfig(APP_FACTORY, factory=True, host="127.0.0.1", port=0).bind_socket()
+    with sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

@@ -234,3 +234,15 @@ def test_twenty_thousand_requests_no_errors_all_logged_memory_flat(
     # Flat: no growth with the number of requests once warm (bounded caches only).
     assert samples["end"] - samples["middle"] < 40, samples
     assert samples["end"] - samples["start"] < 80, samples
+
+
+def test_two_workers_answer_on_one_nodelay_listener_and_log_everything(
+    settings: Settings, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    with Server(settings, data, BOT_WORKERS="2") as server:
+        codes = asyncio.run(drive(server.url, 400, concurrency=16))
+        rows = wait_for_rows(data, 400)
+    assert codes == {200: 400}, codes
+    assert rows == 400, f"{rows} logged of 400 sent"
+    assert server.output().count("Finished server process") == 2, server.output()  # workers

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from bot.answering import Passage, Reply, Source
 from bot.database import Database
 from bot.logwriter import BATCH
-from bot.querylog import Filters, QueryLog, record_op
+from bot.querylog import Filters, QueryLog, feedback_op, record_op
 from bot.settings import Settings
 from tests.postgres import Postgres, TemporaryPostgres
 
@@ -116,6 +116,22 @@ def test_the_latest_feedback_counts_whatever_the_order(querylog: QueryLog) -> No
         "too vague, email me at [EMAIL]",
     )
     assert (found["late"].helpful, found["late"].comment) == (True, None)
+
+
+def test_one_batch_with_replays_and_feedback_on_both_sides_of_its_record(
+    querylog: QueryLog,
+) -> None:
+    """The writer's batches are written at once: the same rules as one by one."""
+    first = feedback_op("q-batch", False, "first")
+    record = record_op("what is it?", make_reply(query_id="q-batch"), 1, "api")
+    last = feedback_op("q-batch", True, "last")
+    other = record_op("and another?", make_reply(query_id="q-other"), 1, "api")
+    querylog._apply([first, record, last, record, last, other])  # replays inside the batch
+    querylog._apply([record, first, other])  # and a whole replayed batch
+    found = {q.query_id: q for q in querylog.questions(Filters()).items}
+    assert sorted(found) == ["q-batch", "q-other"]
+    assert (found["q-batch"].helpful, found["q-batch"].comment) == (True, "last")
+    assert found["q-other"].helpful is None
 
 
 def test_filters(querylog: QueryLog) -> None:

@@ -7,17 +7,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from bot import vectors
 from bot.answering import Answerer
 from bot.embedder import Embedder
+from bot.embedder import set_threads as set_model_threads
 from bot.index import IndexError_, active_version, load_index
 from bot.settings import ROOT, Settings
 
@@ -58,20 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(content.router)
     auth.install(app, settings)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
-    allowed = set(settings.cors_origins)
-
-    @app.middleware("http")
-    async def refuse_other_origins(request: Request, call_next: Any) -> Response:
-        """A browser POST from a page neither on this site nor allowed is refused outright.
-
-        CORS alone only stops the page reading the reply; this stops the request itself.
-        """
-        origin = request.headers.get("origin")
-        if request.method == "POST" and origin and not _same_or_allowed(origin, request, allowed):
-            return JSONResponse({"detail": "This website may not use the chat."}, status_code=403)
-        response: Response = await call_next(request)
-        return response
-
     security.install(app, settings)  # inside CORS, so a 429 still reaches the widget
     app.add_middleware(
         CORSMiddleware,
@@ -91,7 +76,11 @@ def _load_active(app: FastAPI, settings: Settings) -> None:
     """
     current: Answerer | None = app.state.answerer
     try:
-        embedder = Embedder.load(settings.model_path())
+        embedder = Embedder.from_settings(settings)  # BOT_EMBED_BACKEND applies
+        # One thread per process for the model (torch, when it is the fallback) and FAISS:
+        # each request is one query, and on two shared cores two threads wait on each other.
+        set_model_threads(1)
+        vectors.set_threads(1)
         index = load_index(settings, embedder)
     except (IndexError_, OSError, ValueError) as exc:
         if current is None:
@@ -115,8 +104,3 @@ async def _watch_index(app: FastAPI, settings: Settings) -> None:
         if version and version != serving and version != tried:
             tried = version  # a version that fails to load is not retried in a loop
             await asyncio.to_thread(_load_active, app, settings)
-
-
-def _same_or_allowed(origin: str, request: Request, allowed: set[str]) -> bool:
-    # Same origin is judged by host, not scheme, so TLS ending at a proxy still matches.
-    return origin in allowed or urlsplit(origin).netloc == request.headers.get("host")

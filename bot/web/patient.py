@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from itertools import groupby
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from bot.answering import Answerer, Reply
 from bot.querylog import QueryLog
@@ -21,7 +21,8 @@ router = APIRouter()
 UNAVAILABLE = "The chat is unavailable right now. Please contact the clinic directly."
 
 
-def get_answerer(request: Request) -> Answerer:
+async def get_answerer(request: Request) -> Answerer:
+    """The Answerer serving now (async: it only reads `app.state`, no thread hand-off)."""
     answerer: Answerer | None = request.app.state.answerer
     if answerer is None:
         raise HTTPException(status_code=503, detail=UNAVAILABLE)
@@ -63,12 +64,19 @@ def log_feedback(request: Request, query_id: str, helpful: bool, comment: str | 
     response_model=ChatResponse,
     responses=REFUSALS | {503: {"model": Problem, "description": "No index is loaded."}},
 )
-def chat(body: ChatRequest, answerer: AnswererDep, request: Request) -> ChatResponse:
+async def chat(body: ChatRequest, answerer: AnswererDep, request: Request) -> Response:
     """Answer one message with passages from the clinic's articles."""
+    # One hand-off to a worker thread for the model, the log and the JSON; the reply is
+    # validated once there, and returned as it is (FastAPI would validate it again).
+    content = await run_in_threadpool(_answer, request, answerer, body)
+    return Response(content, media_type="application/json")
+
+
+def _answer(request: Request, answerer: Answerer, body: ChatRequest) -> bytes:
     started = time.perf_counter()
     reply = answerer.ask(body.message, body.conversation_id)
     log_turn(request, body.message, reply, started, "api")
-    return ChatResponse.model_validate(asdict(reply))
+    return ChatResponse.model_validate(reply, from_attributes=True).model_dump_json().encode()
 
 
 @router.get("/articles/{doc_id}", response_class=HTMLResponse, include_in_schema=False)

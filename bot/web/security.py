@@ -1,8 +1,9 @@
 """Abuse limits and security headers, as one ASGI middleware in front of every route.
 
 Per client address: rate limits on the chat, feedback and sign-in posts (429 with
-`Retry-After`), a cap on the request body (413), and on every response the headers a
-browser needs (CSP, nosniff, Referrer-Policy, HSTS over https). The client address is the
+`Retry-After`), a cap on the request body (413), a browser POST from another site refused
+(403), and on every response the headers a browser needs (CSP, nosniff, Referrer-Policy,
+HSTS over https). The client address is the
 connecting peer, or what `X-Forwarded-For` says only when the peer is one of
 `BOT_TRUSTED_PROXIES` (uvicorn's own proxy-headers middleware does that part).
 """
@@ -15,6 +16,7 @@ import math
 import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -87,6 +89,7 @@ class Guard:
         # The content team uploads articles (signed in, under /staff/content): their own cap.
         upload = getattr(settings, "max_upload_bytes", 0)
         self.max_upload = max(self.max_body, upload + 64 * 1024)  # room for the multipart form
+        self.allowed_origins = set(settings.cors_origins)
         self.page_csp = PAGE_CSP.format(ancestors=settings.frame_ancestors)
         self.ancestors = f"frame-ancestors {settings.frame_ancestors}"
         # A sliding-window counter keeps two counters per client and rule: memory stays flat.
@@ -122,7 +125,30 @@ class Guard:
                 await _reply(send, 413, "The request is too large.")
                 return
             receive = _replay(body)
+            if scope["method"] == "POST" and not self._origin_allowed(scope):
+                refused = JSONResponse(
+                    {"detail": "This website may not use the chat."}, status_code=403
+                )
+                await refused(scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+    def _origin_allowed(self, scope: Scope) -> bool:
+        """A browser POST from a page neither on this site nor allowed is refused outright.
+
+        CORS alone only stops the page reading the reply; this stops the request itself.
+        Same origin is judged by host, not scheme, so TLS ending at a proxy still matches.
+        """
+        origin: str | None = None
+        host: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"origin" and origin is None:
+                origin = value.decode("latin-1")
+            elif name == b"host" and host is None:
+                host = value.decode("latin-1")
+        if not origin or origin in self.allowed_origins:
+            return True
+        return urlsplit(origin).netloc == host
 
     def _over_limit(self, rule: tuple[str, list[RateLimitItem]], client: str) -> int | None:
         """Seconds to wait if this request is over any of the rule's limits, else None."""
