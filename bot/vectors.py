@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import faiss
@@ -17,6 +18,9 @@ IVF_CELLS_PER_SQRT = 4  # cells = 4 * sqrt(n), so a cell holds about sqrt(n) / 4
 IVF_NPROBE = 32
 IVF_TRAIN_PER_CELL = 40  # k-means sample: FAISS wants at least 39 points per cell
 RECALL_QUERIES = 200  # sampled at build time to record the recall the parameters give
+
+_threads = 0  # OpenMP threads for FAISS searches; 0 leaves FAISS's default (every core)
+_applied = threading.local()
 
 
 class VectorIndex:
@@ -82,6 +86,7 @@ class VectorIndex:
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-`k` (scores, row ids) for one query vector."""
         k = min(k, len(self))
+        _apply_threads()
         scores, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
@@ -106,8 +111,22 @@ class VectorIndex:
 
 
 def set_threads(count: int) -> None:
-    """OpenMP threads FAISS may use; one per process when each request is one query."""
-    faiss.omp_set_num_threads(count)
+    """OpenMP threads FAISS may use; one per process when each request is one query.
+
+    OpenMP keeps the count per thread, and requests are searched on the server's
+    worker threads, so each thread applies it before its first search. Left at
+    every core, idle OpenMP threads spin after each search: over 31,000 passages
+    that doubled the server's CPU per question (9 ms to 20 ms, docs/performance.md).
+    """
+    global _threads
+    _threads = count
+    _apply_threads()
+
+
+def _apply_threads() -> None:
+    if _threads and getattr(_applied, "count", 0) != _threads:
+        faiss.omp_set_num_threads(_threads)
+        _applied.count = _threads
 
 
 class SentenceVectors:

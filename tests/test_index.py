@@ -247,3 +247,33 @@ def test_history_names_a_bounded_number_of_documents(tmp_path: Path, embedder: E
     changes = build_index(s, embedder).changes
     assert changes["documents_added_count"] == 25
     assert len(changes["documents_added"]) == 20
+
+
+def test_the_faiss_thread_count_holds_in_every_thread_that_searches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import faiss
+
+    import bot.vectors
+
+    default = faiss.omp_get_max_threads()
+    monkeypatch.setattr(bot.vectors, "_threads", 0)
+    monkeypatch.setattr(bot.vectors, "_applied", threading.local())
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(64, 8)).astype(np.float32)
+    index = VectorIndex.build(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    wanted = default + 1  # unlike the default however many cores the machine has
+    bot.vectors.set_threads(wanted)
+    seen: list[int] = []
+
+    def search() -> None:  # as a server's worker thread does, after the app set the count
+        index.search(vectors[0], 3)
+        seen.append(faiss.omp_get_max_threads())
+
+    worker = threading.Thread(target=search)
+    worker.start()
+    worker.join()
+    faiss.omp_set_num_threads(default)
+    assert seen == [wanted]
