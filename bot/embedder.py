@@ -37,6 +37,9 @@ Backend = Literal["auto", "onnx", "torch"]
 QUERY_CACHE = 4096  # recent query vectors kept (1.5 KB each)
 # Most questions embedded in one run; 8 cost least per question (docs/performance.md).
 QUERY_BATCH = 8
+# Up to this many texts (a re-index after one edited article) run on the one-thread session
+# rather than start the multi-threaded one: starting it costs about 0.3 s.
+FEW_TEXTS = 64
 
 
 class Embedder:
@@ -210,8 +213,11 @@ class OnnxRuntime:
         encodings = self._tokenizer.encode_batch([t.strip() for t in texts])
         if len(texts) == 1:
             return self._run(self._single, encodings)
-        if self._batch is None:
-            self._batch = self._session(os.cpu_count() or 1)
+        session = self._single
+        if len(texts) > FEW_TEXTS:  # worth starting (once) a session with a thread per core
+            if self._batch is None:
+                self._batch = self._session(os.cpu_count() or 1)
+            session = self._batch
         # Longest first, as sentence-transformers does: batches of like length pad little.
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -222,7 +228,7 @@ class OnnxRuntime:
             starts = tqdm(starts, desc="Batches", unit="batch")
         for start in starts:
             rows = order[start : start + batch_size]
-            out[rows] = self._run(self._batch, [encodings[i] for i in rows])
+            out[rows] = self._run(session, [encodings[i] for i in rows])
         return out
 
     def _run(self, session: Any, encodings: list[Any]) -> np.ndarray:
