@@ -21,6 +21,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -377,16 +378,21 @@ def build_index(
             changes=_changes(old_chunks, old_keys, chunks, keys, embedded),
             vectors=vectors.describe(),
         )
-        folder = write_version(index_dir, manifest, chunks, vectors, sentences, lexical, files)
+        gated = settings.eval_file.is_file()
+        with ThreadPoolExecutor(1) as pool:
+            # The gate's eval runs on the new version in memory (as loading it would give)
+            # while it is written: one core computes while the other writes.
+            new_index = LoadedIndex(manifest, chunks, vectors, lexical, sentences)
+            evaluating = pool.submit(_evaluate, settings, new_index, embedder) if gated else None
+            folder = write_version(index_dir, manifest, chunks, vectors, sentences, lexical, files)
+            if evaluating is not None:
+                report("evaluating", 0.0)
+                manifest.eval = evaluating.result()
         del reuse  # the active version's arrays, no longer needed
         previous = active_version(index_dir)
-        if settings.eval_file.is_file():
+        if gated:
             from bot.evaluation import eval_key
 
-            report("evaluating", 0.0)
-            # The version just written, as loading it would give, without reading it back.
-            new_index = LoadedIndex(manifest, chunks, vectors, lexical, sentences)
-            manifest.eval = _evaluate(settings, new_index, embedder)
             manifest.eval_key = eval_key(settings, settings.eval_file)
             if previous:
                 old_eval = _active_eval(settings, previous, manifest.eval_key, embedder)
