@@ -1,7 +1,7 @@
 """The database behind the query log and staff accounts: SQLite by default, or PostgreSQL.
 
 `Database` opens the engine lazily and brings the schema up to date with the Alembic
-migrations in `bot/migrations/`. Only `querylog` and `users` issue SQL through it.
+migrations in `bot/migrations/`. Only `logrecords`, `querylog` and `users` issue SQL through it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.database import Base, Database, UTCDateTime, utcnow
-from bot.querylog import Question
+from bot.logrecords import Question
 
 Encode = Callable[[list[str]], np.ndarray]
 

@@ -1,30 +1,29 @@
 """The query log: every chat turn, redacted, with what the bot showed and the patient's feedback.
 
 `QueryLog.record` and `.feedback` are called on the patient's request path: they redact,
-queue and return (see `bot.logwriter`). Everything else is for the staff dashboard and
-the CLI: listing with filters, one question, marking reviewed, CSV export, purge, daily
-statistics, and the unanswered or unhelpful questions that content gaps are made of.
+queue and return (`bot.logwriter`; the rows are in `bot.logrecords`). Everything else is
+for the staff dashboard and the CLI: listing with filters, one question, marking
+reviewed, CSV export, purge, daily statistics, and the unanswered or unhelpful questions
+that content gaps are made of.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import JSON, ColumnElement, Select, String, Text, delete, func, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select
 
-from bot.answering import Passage, Reply, Source
-from bot.database import Base, Database, UTCDateTime, utcnow
+from bot.answering import Reply
+from bot.database import Database, utcnow
+from bot.logrecords import Feedback, Question, feedback_op, record_op, store
 from bot.logwriter import Op, Spool, Writer
-from bot.redaction import redact
 from bot.settings import Settings
 
 log = logging.getLogger("bot.querylog")
@@ -32,86 +31,6 @@ log = logging.getLogger("bot.querylog")
 SPOOL_FILE = "querylog.spool.jsonl"
 PER_PAGE = 50
 MAX_CHART_DAYS = 366
-IN_SLICE = 500  # values in one `IN (...)`: well inside every database's limit
-
-
-class Question(Base):
-    """One chat turn as logged: the redacted message and exactly what the bot replied."""
-
-    __tablename__ = "questions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    query_id: Mapped[str] = mapped_column(String(64), unique=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    message: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16), index=True)
-    own_case: Mapped[bool]
-    reply: Mapped[dict[str, Any]] = mapped_column(JSON)
-    index_version: Mapped[str] = mapped_column(String(100))
-    latency_ms: Mapped[int]
-    helpful: Mapped[bool | None]
-    comment: Mapped[str | None] = mapped_column(Text)
-    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reviewed_by: Mapped[str | None] = mapped_column(String(254))
-    note: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def shown(self) -> list[tuple[str, float]]:
-        """The chunk ids and scores shown, best first."""
-        return [(p["chunk_id"], p["score"]) for p in self.reply.get("passages", [])]
-
-    def as_reply(self) -> Reply:
-        """The reply exactly as the patient got it."""
-        passages = [
-            Passage(**{**p, "source": Source(**p["source"])}) for p in self.reply["passages"]
-        ]
-        return Reply(
-            conversation_id=self.conversation_id,
-            query_id=self.query_id,
-            kind=self.kind,  # type: ignore[arg-type]
-            message=self.reply["message"],
-            disclaimer=self.reply["disclaimer"],
-            index_version=self.index_version,
-            passages=passages,
-            own_case=self.own_case,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """The question as the staff API returns it."""
-        return {
-            "id": self.id,
-            "query_id": self.query_id,
-            "at": self.at.isoformat(),
-            "conversation_id": self.conversation_id,
-            "channel": self.channel,
-            "message": self.message,
-            "kind": self.kind,
-            "own_case": self.own_case,
-            "shown": [{"chunk_id": c, "score": s} for c, s in self.shown],
-            "reply": self.reply,
-            "index_version": self.index_version,
-            "latency_ms": self.latency_ms,
-            "helpful": self.helpful,
-            "comment": self.comment,
-            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None,
-            "reviewed_by": self.reviewed_by,
-            "note": self.note,
-        }
-
-
-class Feedback(Base):
-    """Each "was this helpful?" a patient sent; the latest one counts for its question."""
-
-    __tablename__ = "feedback"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    query_id: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    helpful: Mapped[bool]
-    comment: Mapped[str | None] = mapped_column(Text)
 
 
 class Filters(BaseModel):
@@ -174,35 +93,6 @@ class Health:
     errors: list[str] = field(default_factory=list)
 
 
-def record_op(message: str, reply: Reply, latency_ms: float, channel: str) -> Op:
-    """The log operation for one chat turn, redacted, ready to queue or spool."""
-    shown = asdict(reply)
-    return {
-        "op": "record",
-        "query_id": reply.query_id,
-        "at": utcnow().isoformat(),
-        "conversation_id": reply.conversation_id,
-        "channel": channel,
-        "message": redact(message),
-        "kind": reply.kind,
-        "own_case": bool(reply.own_case),
-        "reply": {k: shown[k] for k in ("message", "disclaimer", "passages")},
-        "index_version": reply.index_version,
-        "latency_ms": round(latency_ms),
-    }
-
-
-def feedback_op(query_id: str, helpful: bool, comment: str | None) -> Op:
-    return {
-        "op": "feedback",
-        "id": uuid.uuid4().hex,
-        "query_id": query_id,
-        "at": utcnow().isoformat(),
-        "helpful": helpful,
-        "comment": redact(comment),
-    }
-
-
 class QueryLog:
     """The log of one database; writes are queued, reads are direct."""
 
@@ -251,53 +141,11 @@ class QueryLog:
         return Health("degraded" if degraded else "ok", spooled, lost, errors)
 
     def _apply(self, ops: list[Op]) -> None:
-        """Write a batch in one transaction: one look-up of what exists, one bulk insert.
-
-        Replays are idempotent (a record or feedback already stored is skipped), and the
-        latest feedback on a question counts, whichever of the two arrived first.
-        """
+        """Write a batch of queued operations in one transaction (see `logrecords.store`)."""
         if not self.db.ready:
             self.db.upgrade()
-        query_ids = list({op["query_id"] for op in ops})
-        feedback_ids = [op["id"] for op in ops if op["op"] == "feedback"]
         with self.db.session(write=True) as session:
-            questions = {q.query_id: q for q in _in(session, Question, "query_id", query_ids)}
-            stored = {f.id for f in _in(session, Feedback, "id", feedback_ids)}
-            latest: dict[str, Feedback] = {}  # the newest feedback on each question
-            for entry in _in(session, Feedback, "query_id", query_ids):
-                _keep_latest(latest, entry)
-            new: list[Base] = []
-            for op in ops:
-                at = datetime.fromisoformat(op["at"])
-                if op["op"] == "record":
-                    if op["query_id"] in questions:
-                        continue  # replayed
-                    fields = {k: v for k, v in op.items() if k not in ("op", "at")}
-                    question = Question(at=at, **fields)
-                    rated = latest.get(op["query_id"])
-                    if rated:
-                        question.helpful, question.comment = rated.helpful, rated.comment
-                        question.feedback_at = rated.at
-                    questions[op["query_id"]] = question
-                    new.append(question)
-                elif op["op"] == "feedback":
-                    if op["id"] in stored:
-                        continue
-                    entry = Feedback(
-                        id=op["id"],
-                        query_id=op["query_id"],
-                        at=at,
-                        helpful=op["helpful"],
-                        comment=op["comment"],
-                    )
-                    stored.add(entry.id)
-                    _keep_latest(latest, entry)
-                    new.append(entry)
-                    asked = questions.get(op["query_id"])
-                    if asked and (asked.feedback_at is None or asked.feedback_at <= at):
-                        asked.helpful, asked.comment = entry.helpful, entry.comment
-                        asked.feedback_at = at
-            session.add_all(new)
+            store(session, ops)
 
     # Reading and reviewing (staff and the CLI)
 
@@ -473,21 +321,6 @@ class QueryLog:
                     self._select(filters).where(unserved, Question.kind != "urgent").limit(limit)
                 ).all()
             )
-
-
-def _in(session: Session, model: type[Base], column: str, values: list[str]) -> list[Any]:
-    """Rows whose `column` is one of `values`, asked in slices a database accepts."""
-    rows: list[Any] = []
-    for start in range(0, len(values), IN_SLICE):
-        chunk = values[start : start + IN_SLICE]
-        rows.extend(session.scalars(select(model).where(getattr(model, column).in_(chunk))))
-    return rows
-
-
-def _keep_latest(latest: dict[str, Feedback], entry: Feedback) -> None:
-    current = latest.get(entry.query_id)
-    if current is None or current.at <= entry.at:
-        latest[entry.query_id] = entry
 
 
 def _cell(value: object) -> str:

@@ -18,8 +18,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.answering import Passage, Reply, Source
 from bot.database import Database
+from bot.logrecords import feedback_op, record_op
 from bot.logwriter import BATCH
-from bot.querylog import Filters, QueryLog, feedback_op, record_op
+from bot.querylog import Filters, QueryLog
 from bot.settings import Settings
 from tests.postgres import Postgres, TemporaryPostgres
 
@@ -228,7 +229,7 @@ def test_purge_deletes_only_the_old(querylog: QueryLog) -> None:
     assert [q.message for q in querylog.questions(Filters()).items] == ["new"]
     from sqlalchemy import func, select
 
-    from bot.querylog import Feedback
+    from bot.logrecords import Feedback
 
     with querylog.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Feedback)) == 1  # (sent now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
-import bot.querylog  # noqa: F401
+import bot.logrecords  # noqa: F401
 import bot.users  # noqa: F401  (their tables join Base.metadata)
 from bot.database import Base, Database
 from bot.settings import Settings
