@@ -1,12 +1,10 @@
 """Building an index version: parse, chunk, embed what changed, check quality, activate.
 
-Incremental: a chunk whose embedded text is unchanged since the active version
-(same model) reuses that version's vectors, so re-indexing after one changed
-article embeds only its chunks. `full=True` embeds everything again.
-
-The words of unchanged chunks are reused the same way, so only changed chunks are
-split into words; the BM25 index is then computed from all chunks' words and saved
-in the version folder with the rest.
+Incremental (`bot.reuse`): unchanged files keep their chunks, and a chunk whose
+embedded text is unchanged since the active version (same model) keeps its vectors
+and words, so re-indexing after one changed article embeds only its chunks; the BM25
+index is then computed from all chunks' words and saved in the version folder with
+the rest. `full=True` embeds everything again.
 
 Gated: before a build becomes active, `bot eval` runs on it; if hit@3 or
 abstention drops by more than `BOT_GATE_MARGIN` against the active version, the
@@ -17,22 +15,16 @@ file and answering settings.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from bot import chunking, corpus
-from bot.chunking import Chunk, chunk_document
-from bot.corpus import _files as corpus_files
-from bot.corpus import corpus_hash, load_corpus, parse_file
+from bot.chunking import Chunk
+from bot.corpus import corpus_hash
 from bot.embedder import Embedder
 from bot.index import (
     IndexError_,
@@ -43,15 +35,12 @@ from bot.index import (
     build_lock,
     load_index,
     new_version_id,
-    read_files,
     read_manifest,
-    read_tokens,
-    read_version,
     save_manifest,
-    version_folder,
     write_version,
 )
-from bot.lexical import LexicalIndex, Tokens, TokensBuilder
+from bot.lexical import LexicalIndex, TokensBuilder
+from bot.reuse import Reusable, chunk_corpus, chunk_key, copy_reused, reusable
 from bot.settings import Settings
 from bot.vectors import SentenceVectors, VectorIndex
 
@@ -75,96 +64,8 @@ class GateFailed(IndexError_):
         )
 
 
-@dataclass
-class _Reusable:
-    """The active version's vectors and words, found by the hash of a chunk's text."""
-
-    rows: dict[str, int]  # the row of each chunk text in the active version
-    keys: list[str]  # the key of each of its rows
-    vectors: np.ndarray  # its chunk vectors
-    sentences: SentenceVectors | None
-    tokens: Tokens | None = None  # its chunks' words (None before they were saved)
-    files: dict[str, Any] = field(default_factory=dict)  # its corpus files (`_chunk_corpus`)
-
-    @classmethod
-    def nothing(cls, dim: int) -> _Reusable:
-        return cls({}, [], np.zeros((0, dim), dtype=np.float32), None)
-
-
-def _key(chunk: Chunk) -> str:
-    return hashlib.sha1(chunk.embed_text().encode()).hexdigest()
-
-
-def _reusable(settings: Settings, embedder: Embedder) -> tuple[_Reusable, list[Chunk]]:
-    """Vectors and words of the active version, when it was built with the same model."""
-    try:
-        manifest, chunks, vectors, sentences = read_version(settings, embedder)
-    except IndexError_:
-        return _Reusable.nothing(embedder.dim), []
-    tokens = read_tokens(version_folder(settings.index_dir, manifest.version))
-    if tokens is not None and len(tokens) != len(chunks):
-        tokens = None
-    keys = [_key(c) for c in chunks]
-    stored = vectors.vectors(np.arange(len(chunks), dtype=np.int64))
-    rows = {key: i for i, key in enumerate(keys)}
-    files = read_files(version_folder(settings.index_dir, manifest.version))
-    return _Reusable(rows, keys, stored, sentences, tokens, files), chunks
-
-
-def _parser_fingerprint() -> str:
-    """A digest of the parsing and chunking code: chunks of a file are reused only under
-    the code that made them."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(corpus.__file__).parent.glob("*.py")) + [Path(chunking.__file__)]:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _chunk_corpus(
-    corpus_dir: Path, previous: dict[str, Any], old_chunks: list[Chunk]
-) -> tuple[list[Chunk], int, dict[str, Any]]:
-    """Every chunk of the corpus, parsing only the files changed since the active version.
-
-    An unchanged file (same bytes, same parsing code) keeps the active version's
-    chunks. Returns the chunks, the number of documents, and what to record of each
-    file for the next build. Any problem (a duplicate id, say) falls back to parsing
-    the whole corpus, so errors read exactly as they always did.
-    """
-    fingerprint = _parser_fingerprint()
-    known = previous.get("files", {}) if previous.get("parser") == fingerprint else {}
-    chunks: list[Chunk] = []
-    documents = 0
-    files: dict[str, Any] = {}
-    doc_ids: set[str] = set()
-    sound = corpus_dir.is_dir()
-    for path in corpus_files(corpus_dir) if sound else []:
-        name = str(path.relative_to(corpus_dir))
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        old = known.get(name)
-        start = len(chunks)
-        if old and old["sha256"] == sha and old["end"] <= len(old_chunks):
-            part = old_chunks[old["start"] : old["end"]]
-            count = old["documents"]
-        else:
-            docs = parse_file(path)
-            part = [chunk for doc in docs for chunk in chunk_document(doc)]
-            count = len(docs)
-            sound = sound and all(any(s.blocks for s in d.sections) for d in docs)
-        ids = {c.doc_id for c in part}
-        sound = sound and len(ids) == count and not ids & doc_ids
-        doc_ids |= ids
-        chunks.extend(part)
-        documents += count
-        files[name] = {"sha256": sha, "start": start, "end": len(chunks), "documents": count}
-    if not sound or not documents:
-        docs = load_corpus(corpus_dir)  # raises the error a full parse finds
-        chunks = [chunk for doc in docs for chunk in chunk_document(doc)]
-        return chunks, len(docs), {}
-    return chunks, documents, {"parser": fingerprint, "files": files}
-
-
 def _lexical(
-    chunks: list[Chunk], keys: list[str], reuse: _Reusable, known: frozenset[str]
+    chunks: list[Chunk], keys: list[str], reuse: Reusable, known: frozenset[str]
 ) -> LexicalIndex:
     """The lexical index of `chunks`, splitting into words only those not in `reuse`."""
     old = reuse.tokens
@@ -194,7 +95,7 @@ def _encode_all(
 def _embed(
     chunks: list[Chunk],
     keys: list[str],
-    reuse: _Reusable,
+    reuse: Reusable,
     embedder: Embedder,
     progress: bool,
     on_progress: Callable[[str, float], None],
@@ -222,7 +123,7 @@ def _embed(
     at = 0
     for n, chunk in enumerate(todo):
         count = len(chunk.sentences())
-        fresh[_key(chunk)] = (n, at, at + count)
+        fresh[chunk_key(chunk)] = (n, at, at + count)
         at += count
     old_starts = reuse.sentences.starts if reuse.sentences else np.zeros(1, dtype=np.int64)
     sources: list[int | tuple[int, int, int]] = [fresh.get(k) or reuse.rows[k] for k in keys]
@@ -241,35 +142,9 @@ def _embed(
             vectors[i] = fresh_chunk[n]
             framed[starts[i] : starts[i + 1]] = fresh_framed[first:last]
             bare[starts[i] : starts[i + 1]] = fresh_bare[first:last]
-    _copy_reused(sources, starts, reuse, vectors, framed, bare)
+    copy_reused(sources, starts, reuse, vectors, framed, bare)
     sentences = SentenceVectors(framed, bare, starts)
     return VectorIndex.build(vectors), sentences, len(todo)
-
-
-def _copy_reused(
-    sources: list[int | tuple[int, int, int]],
-    starts: np.ndarray,
-    reuse: _Reusable,
-    vectors: np.ndarray,
-    framed: np.ndarray,
-    bare: np.ndarray,
-) -> None:
-    """Copy the reused chunks' vectors, a run of consecutive old rows at a time."""
-    rows = np.array([-1 if isinstance(s, tuple) else s for s in sources], dtype=np.int64)
-    reused = np.flatnonzero(rows >= 0)
-    vectors[reused] = reuse.vectors[rows[reused]]
-    if reuse.sentences is None or not len(reused):
-        return
-    old = reuse.sentences
-    # A run: new chunks i..j that were old rows r..r+(j-i), so their sentences are adjacent.
-    breaks = np.flatnonzero((np.diff(reused) != 1) | (np.diff(rows[reused]) != 1)) + 1
-    for run in np.split(reused, breaks):
-        first, last = int(run[0]), int(run[-1])
-        old_first, old_last = int(rows[first]), int(rows[last])
-        target = slice(int(starts[first]), int(starts[last + 1]))
-        source = slice(int(old.starts[old_first]), int(old.starts[old_last + 1]))
-        framed[target] = old.framed[source]
-        bare[target] = old.bare[source]
 
 
 def _changes(
@@ -354,14 +229,14 @@ def build_index(
     with build_lock(index_dir):
         report("parsing", 0.0)
         embedder = embedder or Embedder.from_settings(settings)
-        reuse, old_chunks = _reusable(settings, embedder)
+        reuse, old_chunks = reusable(settings, embedder)
         old_keys = reuse.keys
         if full:
-            reuse = _Reusable.nothing(embedder.dim)
+            reuse = Reusable.nothing(embedder.dim)
         # Bad input stops here, before any write.
-        chunks, documents, files = _chunk_corpus(settings.corpus_dir, reuse.files, old_chunks)
+        chunks, documents, files = chunk_corpus(settings.corpus_dir, reuse.files, old_chunks)
         digest = corpus_hash(settings.corpus_dir)
-        keys = [_key(c) for c in chunks]
+        keys = [chunk_key(c) for c in chunks]
         lexical = _lexical(chunks, keys, reuse, embedder.known_words)
         vectors, sentences, embedded = _embed(chunks, keys, reuse, embedder, progress, report)
         report("writing", 0.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import build
+from bot import build, reuse
 from bot.build import build_index
 from bot.chunking import chunk_document
 from bot.corpus import CorpusError, load_corpus
@@ -34,8 +34,8 @@ def test_unchanged_files_keep_their_chunks_and_match_a_full_parse(
     build_index(s, embedder)
     write(s.corpus_dir, "article-1.md", "---\ntitle: Article 1\n---\n# Changed\n\nNew words.\n")
     parsed: list[str] = []
-    real_parse = build.parse_file
-    monkeypatch.setattr(build, "parse_file", lambda p: parsed.append(p.name) or real_parse(p))
+    real_parse = reuse.parse_file
+    monkeypatch.setattr(reuse, "parse_file", lambda p: parsed.append(p.name) or real_parse(p))
     second = build_index(s, embedder)
     assert parsed == ["article-1.md"]  # the others' chunks came from the active version
     expected = [c.to_dict() for d in load_corpus(s.corpus_dir) for c in chunk_document(d)]
