@@ -215,6 +215,13 @@ class QueryLog:
                 .order_by(Question.at, Question.id)
             ).all()
 
+    def feedback_on(self, query_id: str) -> Sequence[Feedback]:
+        """Every "was this helpful?" sent on one reply, oldest first (the last one counts)."""
+        with self.db.session() as session:
+            return session.scalars(
+                select(Feedback).where(Feedback.query_id == query_id).order_by(Feedback.at)
+            ).all()
+
     def mark_reviewed(
         self, question_id: int, by: str, note: str | None, reviewed: bool = True
     ) -> Question | None:

@@ -13,7 +13,6 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from bot import feedback
 from bot.answering import Answerer
 from bot.build import build_index
 from bot.embedder import Embedder
@@ -232,8 +231,10 @@ def test_feedback_is_recorded(web: TestClient, local: Settings) -> None:
     ):
         response = web.post("/api/feedback", json=body)
         assert response.status_code == 202 and response.json() == {"status": "received"}
-    mine = [e for e in feedback.read(local.data_dir) if e["query_id"] == query_id]
-    assert [(e["helpful"], e["comment"]) for e in mine] == [(False, None), (False, "Too technical")]
+    log = web.app.state.querylog  # type: ignore[attr-defined]
+    assert log.flush()
+    mine = [(f.helpful, f.comment) for f in log.feedback_on(query_id)]
+    assert mine == [(False, None), (False, "Too technical")]
 
 
 @pytest.mark.parametrize(

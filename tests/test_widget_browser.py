@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, Route
 
-from bot import feedback
 from bot.answering import Answerer
 from bot.highlight import highlight
 from bot.settings import Settings
@@ -42,6 +42,7 @@ clinic-chat { display: none !important; opacity: 0 !important; }
 class Server(NamedTuple):
     base: str
     settings: Settings
+    app: FastAPI
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,9 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     local = settings.model_copy(
         update={"data_dir": tmp_path_factory.mktemp("data"), "cors_origins": [CLINIC]}
     )
-    with serve(create_app(local)) as base:
-        yield Server(base, local)
+    app = create_app(local)
+    with serve(app) as base:
+        yield Server(base, local, app)
 
 
 @pytest.fixture(scope="module")
@@ -172,13 +174,10 @@ def test_feedback_is_posted_with_an_optional_comment(page: Page, server: Server)
     with page.expect_response(f"{server.base}/api/feedback"):
         page.get_by_role("button", name="Send comment").click()
     page.get_by_text("Thank you, your comment was sent.").wait_for()
-    lines = [
-        e for e in feedback.read(server.settings.data_dir) if e["query_id"] == body["query_id"]
-    ]
-    assert [(e["helpful"], e["comment"]) for e in lines] == [
-        (True, None),
-        (True, "Clear and useful"),
-    ]
+    log = server.app.state.querylog
+    assert log.flush()
+    sent_feedback = [(f.helpful, f.comment) for f in log.feedback_on(body["query_id"])]
+    assert sent_feedback == [(True, None), (True, "Clear and useful")]
     shot(page, "05-widget-feedback")
 
 

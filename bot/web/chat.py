@@ -17,10 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from bot import feedback
 from bot.answering import Answerer, Reply
 from bot.highlight import highlight
-from bot.redaction import redact
 from bot.settings import ROOT, Settings
 from bot.suggestions import suggest
 from bot.web.app import TEMPLATES
@@ -211,8 +209,5 @@ def suggestions(request: Request, answerer: AnswererDep) -> Suggestions:
 @router.post("/api/feedback", response_model=FeedbackResponse, status_code=202, responses=REFUSALS)
 def post_feedback(body: FeedbackRequest, request: Request) -> FeedbackResponse:
     """Record a patient's "was this helpful?" answer (and optional comment)."""
-    settings: Settings = request.app.state.settings
     log_feedback(request, body.query_id, body.helpful, body.comment or None)  # the query log
-    # TODO(issue 4): retire feedback.jsonl once the widget tests read feedback from the log.
-    feedback.record(settings.data_dir, body.query_id, body.helpful, redact(body.comment) or None)
     return FeedbackResponse()
