@@ -117,8 +117,9 @@ class Settings(BaseSettings):
         "widget and call the API; comma-separated or a JSON list. Empty: same origin only.",
     )
     data_dir: Path = Field(
-        ROOT / "data", description="Folder for data the bot writes: the SQLite query log and its spool, the "
-        "generated session key, staged uploads."
+        ROOT / "data",
+        description="Folder for data the bot writes: the SQLite query log and its spool, "
+        "the generated session key, staged uploads.",
     )
 
     # The query log and staff sign-in.
