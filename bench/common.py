@@ -18,7 +18,9 @@ ROOT = BENCH.parent
 # git-ignored: built indexes, question files, request logs (elsewhere for a run of other code)
 CACHE = Path(os.environ.get("BENCH_CACHE_DIR", BENCH / ".cache"))
 RESULTS = BENCH / "results.jsonl"  # one line per measurement, appended by every run
-MEDQUAD = ROOT.parent / "shared" / "data" / "medquad"
+# MedQuAD (docs.jsonl, questions.jsonl): ../shared/data/medquad beside the checkout, or
+# wherever BENCH_MEDQUAD_DIR says (a clone elsewhere).
+MEDQUAD = Path(os.environ.get("BENCH_MEDQUAD_DIR", ROOT.parent / "shared" / "data" / "medquad"))
 VENV_BIN = ROOT / ".venv" / "bin"
 
 
@@ -71,7 +73,10 @@ def distinct_questions(limit: int | None = None) -> list[str]:
     """MedQuAD's questions, each once (case and spacing folded), in file order."""
     seen: set[str] = set()
     out = []
-    with open(MEDQUAD / "questions.jsonl", encoding="utf-8") as handle:
+    path = MEDQUAD / "questions.jsonl"
+    if not path.is_file():
+        raise SystemExit(f"MedQuAD not found at {MEDQUAD}: set BENCH_MEDQUAD_DIR to its folder")
+    with open(path, encoding="utf-8") as handle:
         for line in handle:
             question = json.loads(line)["question"].strip()
             key = " ".join(question.casefold().split())
