@@ -237,8 +237,11 @@ def build_index(
         chunks, documents, files = chunk_corpus(settings.corpus_dir, reuse.files, old_chunks)
         digest = corpus_hash(settings.corpus_dir)
         keys = [chunk_key(c) for c in chunks]
-        lexical = _lexical(chunks, keys, reuse, embedder.known_words)
-        vectors, sentences, embedded = _embed(chunks, keys, reuse, embedder, progress, report)
+        known_words = embedder.known_words
+        with ThreadPoolExecutor(1) as pool:  # words on one core while vectors are made
+            words = pool.submit(_lexical, chunks, keys, reuse, known_words)
+            vectors, sentences, embedded = _embed(chunks, keys, reuse, embedder, progress, report)
+            lexical = words.result()
         report("writing", 0.0)
         manifest = Manifest(
             version=new_version_id(digest),
