@@ -101,13 +101,7 @@ class Embedder:
             if hit is not None:
                 self._queries.move_to_end(text)
                 return hit
-        vector = self._batched(text)
-        vector.setflags(write=False)
-        with self._lock:
-            self._queries[text] = vector
-            if len(self._queries) > QUERY_CACHE:
-                self._queries.popitem(last=False)
-        return vector
+        return self._remember(text, self._batched(text))
 
     def prime(self, texts: list[str]) -> None:
         """Embed `texts` in batches now, so `encode_query` finds them cached.
@@ -118,11 +112,16 @@ class Embedder:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
         for text, vector in zip(missing, self.encode(missing), strict=True):
-            vector.setflags(write=False)
-            with self._lock:
-                self._queries[text] = vector
-                if len(self._queries) > QUERY_CACHE:
-                    self._queries.popitem(last=False)
+            self._remember(text, vector)
+
+    def _remember(self, text: str, vector: np.ndarray) -> np.ndarray:
+        """Keep `vector` (made read-only) as the newest entry of the query cache."""
+        vector.setflags(write=False)
+        with self._lock:
+            self._queries[text] = vector
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     @cached_property
     def known_words(self) -> frozenset[str]:

@@ -29,7 +29,7 @@ ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def _fingerprint(model_path: str) -> str:
-    """Changes when the model's files change (by name, size and time) or torch does."""
+    """Changes when the model's files change (by name, size and time)."""
     root = Path(model_path)
     parts = [str(root.resolve())]
     for path in sorted(root.rglob("*")):
