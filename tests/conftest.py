@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -17,6 +18,7 @@ from bot.embedder import Embedder  # noqa: E402
 from bot.index import load_index  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
+from tests.browser import chromium  # noqa: E402
 from tests.postgres import Postgres  # noqa: E402
 from tests.postgres import provide as provide_postgres  # noqa: E402
 
@@ -100,3 +102,10 @@ def small_corpus(folder: Path, articles: int = 1) -> Path:
             + "\n",
         )
     return folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium for one module's browser tests (see tests/browser.py)."""
+    with chromium() as launched:
+        yield launched

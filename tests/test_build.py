@@ -18,6 +18,15 @@ from bot.settings import ROOT, Settings
 from tests.conftest import CORPUS, small_corpus, write
 
 
+def _three_articles(tmp_path: Path) -> Settings:
+    """Settings for three small articles; no eval file, so no quality gate."""
+    return Settings(
+        corpus_dir=small_corpus(tmp_path / "c", 3),
+        index_dir=tmp_path / "i",
+        eval_file=tmp_path / "none.jsonl",
+    )
+
+
 def _chunks(s: Settings, version: str) -> list[dict[str, object]]:
     path = s.index_dir / "versions" / version / "chunks.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()]
@@ -26,11 +35,7 @@ def _chunks(s: Settings, version: str) -> list[dict[str, object]]:
 def test_unchanged_files_keep_their_chunks_and_match_a_full_parse(
     tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    s = Settings(
-        corpus_dir=small_corpus(tmp_path / "c", 3),
-        index_dir=tmp_path / "i",
-        eval_file=tmp_path / "none.jsonl",
-    )
+    s = _three_articles(tmp_path)
     build_index(s, embedder)
     write(s.corpus_dir, "article-1.md", "---\ntitle: Article 1\n---\n# Changed\n\nNew words.\n")
     parsed: list[str] = []
@@ -46,11 +51,7 @@ def test_unchanged_files_keep_their_chunks_and_match_a_full_parse(
 def test_a_duplicate_id_in_a_changed_file_is_refused_as_before(
     tmp_path: Path, embedder: Embedder
 ) -> None:
-    s = Settings(
-        corpus_dir=small_corpus(tmp_path / "c", 3),
-        index_dir=tmp_path / "i",
-        eval_file=tmp_path / "none.jsonl",
-    )
+    s = _three_articles(tmp_path)
     build_index(s, embedder)
     line = {"id": "article-0", "title": "Copy", "text": "A second article with the same id."}
     write(s.corpus_dir, "bulk.jsonl", json.dumps(line) + "\n")

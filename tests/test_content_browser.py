@@ -14,7 +14,7 @@ from bot.build import build_index
 from bot.embedder import Embedder
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.browser import chromium, serve, staff_page
+from tests.browser import serve, staff_page
 from tests.conftest import write
 from tests.test_publishing import ARTICLE, REST
 from tests.test_staff_browser import PASSWORD, shot
@@ -36,12 +36,6 @@ def base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
     with serve(app) as url:
         app.state.users.add("writer@clinic.example", "content", PASSWORD)
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from bot.querylog import QueryLog
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.browser import ARTIFACTS, chromium, serve, staff_page
+from tests.browser import ARTIFACTS, serve, staff_page
 from tests.test_querylog import seed
 
 PASSWORD = "correct horse battery"
@@ -57,12 +57,6 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
         seed(log, "Can I fly after a facelift?", helpful=False, at=now - timedelta(days=2))
         assert log.flush()
         yield Server(base, local)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from bot.answering import Answerer
 from bot.highlight import highlight
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.browser import ARTIFACTS, chromium, serve
+from tests.browser import ARTIFACTS, serve
 
 CLINIC = "http://clinic.example"  # an allowlisted clinic site, served by page.route
 STRANGER = "http://stranger.example"  # a site that is not allowlisted
@@ -54,12 +54,6 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
     app = create_app(local)
     with serve(app) as base:
         yield Server(base, local, app)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def new_page(browser: Browser, width: int = 1280, height: int = 800, **options: Any) -> Page:
