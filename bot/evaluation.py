@@ -33,7 +33,7 @@ TARGETS = {
 # Settings that cannot change an answer: where things live, serving, security, the log.
 NOT_ANSWERING = frozenset(
     """corpus_dir index_dir data_dir database_url eval_file keep_versions gate_margin host port
-    reload_seconds cors_origins secret_key secure_cookies session_hours signin_max_failures
+    workers reload_seconds cors_origins secret_key secure_cookies session_hours signin_max_failures
     signin_lockout_minutes log_retention_days production trusted_proxies rate_limit_chat
     rate_limit_feedback rate_limit_signin max_body_bytes frame_ancestors max_upload_bytes
     review_after_days""".split()
