@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot import evaluation
 from bot.answering import Answerer
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings
 
 EVAL = ROOT / "tests" / "data" / "eval.jsonl"
 
@@ -33,3 +35,13 @@ def test_hits_need_the_evidence_in_a_passage(answerer: Answerer) -> None:
     outcome = evaluation.run(answerer, [case])[0]
     assert outcome.rank is None
     assert evaluation.metrics([outcome])["hit@3"] == 0.0
+
+
+def test_the_eval_key_follows_answering_settings_only(tmp_path: Path) -> None:
+    questions = tmp_path / "eval.jsonl"
+    questions.write_text('{"id": "a", "type": "answer", "question": "is it safe?"}\n')
+    base = evaluation.eval_key(Settings(), questions)
+    assert evaluation.eval_key(Settings(workers=4, port=9000), questions) == base
+    assert evaluation.eval_key(Settings(answer_threshold=0.5), questions) != base
+    questions.write_text('{"id": "a", "type": "answer", "question": "does it hurt?"}\n')
+    assert evaluation.eval_key(Settings(), questions) != base
