@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,8 @@ def test_emergency_numbers_come_from_settings(settings: Settings) -> None:
     [
         {"message": ""},
         {"message": "   \n\t "},
+        {"message": "\u00a0\u2003"},  # spaces in every regex dialect
+        {"message": "\x1c\x1f\x85"},  # spaces only to Python's str.strip
         {"message": "x" * 1001},
         {"message": 42},
         {"message": None},
@@ -124,6 +127,16 @@ def test_bad_requests_get_a_readable_422(client: TestClient, payload: dict) -> N
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert detail and all(isinstance(d["msg"], str) and d["msg"] for d in detail)
+
+
+def test_the_schema_says_a_message_needs_a_character_that_is_not_a_space(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ChatRequest"]
+    pattern = schema["properties"]["message"]["pattern"]
+    assert re.search(pattern, "\u00a0\x1c\x85 ") is None
+    assert re.search(pattern, "\u00a0 hi") is not None
+    assert client.post("/api/chat", json={"message": "\u00a0 hi \x1c"}).status_code == 200
 
 
 def test_not_json_is_422(client: TestClient) -> None:
