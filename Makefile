@@ -15,7 +15,7 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	@# Export the bundled model to ONNX once, offline (.cache/onnx/); torch stays the fallback.
-	$(BIN)/python -m bot.onnx_export || echo "warning: no ONNX export; the model runs on torch"
+	$(BIN)/python -m bot.search.onnx_export || echo "warning: no ONNX export; the model runs on torch"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed

@@ -18,7 +18,7 @@ import faiss
 import numpy as np
 
 from bench.common import CACHE, percentiles
-from bot.vectors import VectorIndex
+from bot.search.vectors import VectorIndex
 
 NOISE = 0.025  # per dimension: |noise| is about 0.49, cosine to the source about 0.9
 

@@ -58,8 +58,8 @@ def bot_index(corpus: Path, index: Path, *extra: str) -> tuple[float, dict[str, 
 
 def texts_embedded(corpus: Path) -> int:
     """Chunks plus framed and bare sentences: what a full build embeds."""
-    from bot.chunking import chunk_document
-    from bot.corpus import load_corpus
+    from bot.articles.chunking import chunk_document
+    from bot.articles.corpus import load_corpus
 
     chunks = [c for d in load_corpus(corpus) for c in chunk_document(d)]
     return sum(1 + 2 * len(c.sentences()) for c in chunks)

@@ -61,9 +61,9 @@ def env_for(name: str, corpus: Path, index: Path) -> dict[str, str]:
 
 
 def bench_inprocess(results: Results, name: str, corpus: Path, index: Path, n: int) -> None:
-    from bot.answering import Answerer
-    from bot.embedder import Embedder
-    from bot.index import load_index
+    from bot.index.versions import load_index
+    from bot.replies.answerer import Answerer
+    from bot.search.embedder import Embedder
     from bot.settings import Settings
 
     settings = Settings(corpus_dir=corpus, index_dir=index, data_dir=CACHE / f"data-{name}")
@@ -159,7 +159,7 @@ def bench_ann(results: Results, count: int) -> None:
     import numpy as np
 
     from bench import ann
-    from bot.embedder import Embedder
+    from bot.search.embedder import Embedder
     from bot.settings import Settings
 
     _, index = corpus_index("medquad")

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from bot.corpus import CorpusError
-from bot.index import IndexError_
+from bot.articles.documents import CorpusError
+from bot.index.versions import IndexError_
 from bot.settings import Settings
 
 
@@ -57,8 +57,8 @@ def index(
 
     Examples: bot index · bot index --full · bot index --rollback · bot index --history
     """
-    from bot import index as versions
-    from bot.build import activate_version, build_index
+    from bot.index import versions
+    from bot.index.build import activate_version, build_index
 
     settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
     try:
@@ -93,7 +93,7 @@ def index(
 
 
 def _print_history(settings: Settings) -> None:
-    from bot.index import active_version, list_versions
+    from bot.index.versions import active_version, list_versions
 
     active = active_version(settings.index_dir)
     for m in list_versions(settings.index_dir):
@@ -126,9 +126,9 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
 
 
 def _answerer(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.answering import Answerer
-    from bot.embedder import Embedder
-    from bot.index import load_index
+    from bot.index.versions import load_index
+    from bot.replies.answerer import Answerer
+    from bot.search.embedder import Embedder
 
     embedder = Embedder.from_settings(settings)
     try:
@@ -173,7 +173,7 @@ def evaluate(path: Path, verbose: bool) -> None:
 
     Example: bot eval --file tests/data/eval.jsonl -v
     """
-    from bot import evaluation
+    from bot.quality import evaluation
 
     outcomes = evaluation.run(_answerer(Settings()), evaluation.load_cases(path))
     results = evaluation.metrics(outcomes)
@@ -191,7 +191,7 @@ def evaluate(path: Path, verbose: bool) -> None:
 
 
 def _database(settings: Settings) -> Any:
-    from bot.database import Database
+    from bot.log.database import Database
 
     db = Database(settings)
     try:
@@ -227,7 +227,7 @@ def users_add(email: str, role: str, password_stdin: bool) -> None:
 
     Example: bot users add nurse@clinic.example --role staff
     """
-    from bot.users import UserError, Users
+    from bot.staff.accounts import UserError, Users
 
     settings = Settings()
     db = _database(settings)
@@ -247,7 +247,7 @@ def users_list() -> None:
 
     Example: bot users list
     """
-    from bot.users import Users
+    from bot.staff.accounts import Users
 
     settings = Settings()
     db = _database(settings)
@@ -267,7 +267,7 @@ def users_remove(email: str) -> None:
 
     Example: bot users remove nurse@clinic.example
     """
-    from bot.users import UserError, Users
+    from bot.staff.accounts import UserError, Users
 
     settings = Settings()
     db = _database(settings)
@@ -288,7 +288,7 @@ def users_set_password(email: str, password_stdin: bool) -> None:
 
     Example: bot users set-password nurse@clinic.example
     """
-    from bot.users import UserError, Users
+    from bot.staff.accounts import UserError, Users
 
     settings = Settings()
     db = _database(settings)
@@ -321,7 +321,7 @@ def logs_purge(age: str) -> None:
 
     Example: bot logs purge --older-than 90d
     """
-    from bot.querylog import QueryLog
+    from bot.log.querylog import QueryLog
 
     settings, older_than = Settings(), _duration(age)
     db = _database(settings)

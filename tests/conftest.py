@@ -12,10 +12,10 @@ from playwright.sync_api import Browser
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.answering import Answerer  # noqa: E402
-from bot.build import build_index  # noqa: E402
-from bot.embedder import Embedder  # noqa: E402
-from bot.index import load_index  # noqa: E402
+from bot.index.build import build_index  # noqa: E402
+from bot.index.versions import load_index  # noqa: E402
+from bot.replies.answerer import Answerer  # noqa: E402
+from bot.search.embedder import Embedder  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 from tests.browser import chromium  # noqa: E402

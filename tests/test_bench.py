@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bench import ann, inprocess
-from bot.answering import Answerer
+from bot.replies.answerer import Answerer
 from bot.settings import ROOT
 
 

@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import build, reuse
-from bot.build import build_index
-from bot.chunking import chunk_document
-from bot.corpus import CorpusError, load_corpus
-from bot.embedder import Embedder
-from bot.index import load_index, read_manifest
+from bot.articles.chunking import chunk_document
+from bot.articles.corpus import load_corpus
+from bot.articles.documents import CorpusError
+from bot.index import build
+from bot.index import takeover as reuse
+from bot.index.build import build_index
+from bot.index.versions import load_index, read_manifest
+from bot.search.embedder import Embedder
 from bot.settings import ROOT, Settings
 from tests.conftest import CORPUS, small_corpus, write
 

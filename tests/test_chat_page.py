@@ -13,12 +13,13 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from bot.answering import Answerer
-from bot.build import build_index
-from bot.embedder import Embedder
+from bot.index.build import build_index
+from bot.replies.answerer import Answerer
+from bot.search.embedder import Embedder
 from bot.settings import Settings
-from bot.web.app import TEMPLATES, create_app
-from bot.web.chat import reply_view
+from bot.web.app import create_app
+from bot.web.chat_page import reply_view
+from bot.web.templates import TEMPLATES
 from tests.conftest import write
 
 CLINIC = "https://clinic.example"

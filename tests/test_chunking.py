@@ -8,8 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.chunking import MAX_CHARS, chunk_document, split_sentences
-from bot.corpus import Document, DocumentBuilder, Reference, parse_file
+from bot.articles.chunking import MAX_CHARS, chunk_document, split_sentences
+from bot.articles.corpus import parse_file
+from bot.articles.documents import Document, DocumentBuilder, Reference
 from tests.conftest import CORPUS
 
 SEED_CHUNKS = chunk_document(parse_file(CORPUS / "exosome-therapy-plastic-surgery.md")[0])

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.index import active_version
+from bot.index.versions import active_version
 from bot.settings import Settings
 from tests.conftest import write
 

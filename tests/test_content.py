@@ -14,14 +14,14 @@ from argon2.profiles import CHEAPEST
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from bot import users as users_module
-from bot.build import build_index
-from bot.builds import Builds
-from bot.embedder import Embedder
-from bot.gaps import GapTracker
-from bot.index import active_version, list_versions
+from bot.index.build import build_index
+from bot.index.jobs import Builds
+from bot.index.versions import active_version, list_versions
+from bot.log.gaps import GapTracker
+from bot.search.embedder import Embedder
 from bot.settings import Settings
-from bot.users import ROLES
+from bot.staff import accounts as users_module
+from bot.staff.accounts import ROLES
 from bot.web.app import create_app
 from tests.conftest import write
 from tests.test_publishing import ARTICLE, REST
@@ -249,7 +249,7 @@ def test_rollback_and_activate_need_confirming(web: TestClient, embedder: Embedd
 
 
 def test_a_held_back_build_is_offered_activate_anyway(web: TestClient, tmp_path: Path) -> None:
-    from bot.index import read_manifest, save_manifest, version_folder
+    from bot.index.versions import read_manifest, save_manifest, version_folder
 
     settings: Settings = web.app.state.settings  # type: ignore[attr-defined]
     token = sign_in(web, "content")
@@ -266,7 +266,7 @@ def test_a_held_back_build_is_offered_activate_anyway(web: TestClient, tmp_path:
 
 
 def test_a_second_build_is_refused_while_one_runs(web: TestClient) -> None:
-    from bot.index import build_lock
+    from bot.index.versions import build_lock
 
     settings: Settings = web.app.state.settings  # type: ignore[attr-defined]
     token = sign_in(web, "content")

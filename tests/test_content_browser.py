@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.build import build_index
-from bot.embedder import Embedder
+from bot.index.build import build_index
+from bot.search.embedder import Embedder
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.browser import serve, staff_page

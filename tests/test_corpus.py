@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import CorpusError, load_corpus, parse_file
+from bot.articles.corpus import load_corpus, parse_file
+from bot.articles.documents import CorpusError
 from tests.conftest import CORPUS, write
 
 SEED = CORPUS / "exosome-therapy-plastic-surgery.md"

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-import bot.embedder
-from bot.batching import Coalescer
-from bot.embedder import Embedder
+import bot.search.embedder
+from bot.search.batching import Coalescer
+from bot.search.embedder import Embedder
 from bot.settings import Settings
 
 TEXTS = [
@@ -134,7 +134,7 @@ def test_auto_falls_back_to_torch_when_onnx_is_unavailable(
     def no_export(model_path: str) -> None:
         raise RuntimeError("onnxruntime is not installed")
 
-    monkeypatch.setattr(bot.embedder, "ensure_onnx", no_export)
+    monkeypatch.setattr(bot.search.embedder, "ensure_onnx", no_export)
     assert Embedder(Settings().model_path(), "auto").backend == "torch"
     with pytest.raises(RuntimeError, match="onnxruntime"):
         Embedder(Settings().model_path(), "onnx")

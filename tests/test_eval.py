@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import evaluation
-from bot.answering import Answerer
+from bot.quality import evaluation
+from bot.replies.answerer import Answerer
 from bot.settings import ROOT, Settings
 
 EVAL = ROOT / "tests" / "data" / "eval.jsonl"

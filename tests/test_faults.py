@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from bot.logrecords import record_op
-from bot.querylog import SPOOL_FILE, QueryLog
+from bot.log.querylog import SPOOL_FILE, QueryLog
+from bot.log.records import record_op
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.test_load import CONCURRENCY, Server, drive, logged_rows, wait_for_rows

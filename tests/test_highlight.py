@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.highlight import highlight, sentences
+from bot.search.highlight import highlight, sentences
 
 
 def marked(question: str, text: str) -> list[str]:

@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.build import GateFailed, build_index
-from bot.embedder import Embedder
-from bot.index import (
+from bot.index.build import GateFailed, build_index
+from bot.index.versions import (
     IndexError_,
     active_version,
     is_stale,
@@ -23,8 +22,9 @@ from bot.index import (
     read_manifest,
     rollback,
 )
+from bot.search.embedder import Embedder
+from bot.search.vectors import VectorIndex
 from bot.settings import Settings
-from bot.vectors import VectorIndex
 from tests.conftest import CORPUS, small_corpus, write
 
 
@@ -256,16 +256,16 @@ def test_the_faiss_thread_count_holds_in_every_thread_that_searches(
 
     import faiss
 
-    import bot.vectors
+    import bot.search.vectors
 
     default = faiss.omp_get_max_threads()
-    monkeypatch.setattr(bot.vectors, "_threads", 0)
-    monkeypatch.setattr(bot.vectors, "_applied", threading.local())
+    monkeypatch.setattr(bot.search.vectors, "_threads", 0)
+    monkeypatch.setattr(bot.search.vectors, "_applied", threading.local())
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(64, 8)).astype(np.float32)
     index = VectorIndex.build(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
     wanted = default + 1  # unlike the default however many cores the machine has
-    bot.vectors.set_threads(wanted)
+    bot.search.vectors.set_threads(wanted)
     seen: list[int] = []
 
     def search() -> None:  # as a server's worker thread does, after the app set the count

@@ -10,11 +10,11 @@ import bm25s
 import numpy as np
 import pytest
 
-from bot.chunking import Chunk
-from bot.embedder import Embedder
-from bot.index import load_index
-from bot.lay_terms import expand
-from bot.lexical import LexicalIndex, Tokens, TokensBuilder, terms, words
+from bot.articles.chunking import Chunk
+from bot.index.versions import load_index
+from bot.search.embedder import Embedder
+from bot.search.lay_terms import expand
+from bot.search.lexical import LexicalIndex, Tokens, TokensBuilder, terms, words
 from bot.settings import ROOT, Settings
 
 QUESTIONS = [

@@ -12,8 +12,8 @@ from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
-from bot.database import Base, Database, alembic_config
-from bot.querylog import Filters, QueryLog
+from bot.log.database import Base, Database, alembic_config
+from bot.log.querylog import Filters, QueryLog
 from bot.settings import Settings
 from bot.web.app import create_app
 

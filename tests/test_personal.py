@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.personal import is_own_case
+from bot.replies.own_case import is_own_case
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.chunking import MAX_CHARS, chunk_document
-from bot.corpus import CorpusError, parse_file
-from bot.redaction import TAGS, redact
+from bot.articles.chunking import MAX_CHARS, chunk_document
+from bot.articles.corpus import parse_file
+from bot.articles.documents import CorpusError
+from bot.log.redaction import TAGS, redact
 
 HOSTILE = st.sampled_from(
     [

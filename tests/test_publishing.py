@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import publishing
+from bot.articles import library, publishing
 from bot.settings import Settings
 from tests.conftest import write
 
@@ -102,12 +102,12 @@ def test_save_is_atomic_and_listed_then_deleted(local: Settings) -> None:
     saved = publishing.save(local, token)
     assert saved.ok and (local.corpus_dir / "flying.md").read_text() == ARTICLE
     assert not list(local.corpus_dir.glob(".tmp-*"))
-    listed = {a.filename: a for a in publishing.list_articles(local)}
+    listed = {a.filename: a for a in library.list_articles(local)}
     assert listed["flying.md"].status == "new" and listed["flying.md"].chunks == 1
     with pytest.raises(publishing.PublishError):
         publishing.save(local, token)  # a token is used once
     publishing.delete(local, "flying.md")
-    assert [a.filename for a in publishing.list_articles(local)] == ["recovery.md"]
+    assert [a.filename for a in library.list_articles(local)] == ["recovery.md"]
     with pytest.raises(publishing.PublishError, match="only article"):
         publishing.delete(local, "recovery.md")
     with pytest.raises(publishing.PublishError):
@@ -134,7 +134,7 @@ def test_review_by_flags_stale_articles(local: Settings) -> None:
     soon = (date.today() + timedelta(days=30)).isoformat()
     write(local.corpus_dir, "old.md", f"---\ntitle: Old\nreviewed_on: {old}\n---\n# A\n\nText.\n")
     write(local.corpus_dir, "kept.md", f"---\ntitle: Kept\nreview_by: {soon}\n---\n# A\n\nText.\n")
-    listed = {a.filename: a for a in publishing.list_articles(local)}
+    listed = {a.filename: a for a in library.list_articles(local)}
     assert listed["old.md"].overdue
     assert listed["old.md"].review_by == date.fromisoformat(old) + timedelta(days=365)
     assert not listed["kept.md"].overdue and listed["kept.md"].review_by == date.fromisoformat(soon)

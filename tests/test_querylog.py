@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from bot.answering import Passage, Reply, Source
-from bot.database import Database
-from bot.logrecords import feedback_op, record_op
-from bot.logwriter import BATCH
-from bot.querylog import Filters, QueryLog
+from bot.log.database import Database
+from bot.log.querylog import Filters, QueryLog
+from bot.log.records import feedback_op, record_op
+from bot.log.writer import BATCH
+from bot.replies.answerer import Passage, Reply, Source
 from bot.settings import Settings
 from tests.postgres import Postgres, TemporaryPostgres
 
@@ -229,7 +229,7 @@ def test_purge_deletes_only_the_old(querylog: QueryLog) -> None:
     assert [q.message for q in querylog.questions(Filters()).items] == ["new"]
     from sqlalchemy import func, select
 
-    from bot.logrecords import Feedback
+    from bot.log.records import Feedback
 
     with querylog.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Feedback)) == 1  # (sent now)
@@ -362,7 +362,7 @@ def test_when_even_the_spool_fails_the_record_goes_to_the_error_log(
     local = settings.model_copy(update={"data_dir": blocked, "database_url": ""})
     log = QueryLog(Database(local), local, retry_seconds=0.05)
     log.start()
-    with caplog.at_level(logging.ERROR, logger="bot.querylog"):
+    with caplog.at_level(logging.ERROR, logger="bot.log.querylog"):
         log.record("my email is x@y.com, is it safe?", make_reply(query_id="lost1"), 1)
         assert log.flush()
     assert "lost1" in caplog.text and "[EMAIL]" in caplog.text and "x@y.com" not in caplog.text

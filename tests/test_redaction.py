@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.redaction import first_names, redact
+from bot.log.redaction import first_names, redact
 from bot.settings import ROOT
 
 SURROUNDS = [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from bot.build import build_index
-from bot.embedder import Embedder
-from bot.index import rollback
+from bot.index.build import build_index
+from bot.index.versions import rollback
+from bot.search.embedder import Embedder
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.conftest import CORPUS, write

@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from bot.build import build_index
-from bot.embedder import Embedder
-from bot.querylog import Filters
+from bot.index.build import build_index
+from bot.log.querylog import Filters
+from bot.search.embedder import Embedder
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.security import WeakSecret

@@ -22,10 +22,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
-from bot import users as users_module
-from bot.querylog import Filters, QueryLog
+from bot.log.querylog import Filters, QueryLog
 from bot.settings import Settings
-from bot.users import PERMISSIONS, ROLES
+from bot.staff import accounts as users_module
+from bot.staff.accounts import PERMISSIONS, ROLES
 from bot.web import auth, staff
 from bot.web.app import create_app
 from tests.test_querylog import seed
@@ -437,7 +437,7 @@ def test_a_failing_log_never_fails_the_patient(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("a bug in the log")
 
-    monkeypatch.setattr("bot.querylog.record_op", broken)
+    monkeypatch.setattr("bot.log.querylog.record_op", broken)
     assert web.post("/api/chat", json={"message": SIDE_EFFECTS}).status_code == 200
     assert "could not queue" in caplog.text
 

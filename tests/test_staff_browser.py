@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bot.querylog import QueryLog
+from bot.log.querylog import QueryLog
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.browser import ARTIFACTS, serve, staff_page

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.database import Database
-from bot.querylog import Filters, QueryLog
+from bot.log.database import Database
+from bot.log.querylog import Filters, QueryLog
 from bot.settings import Settings
-from bot.users import Users
+from bot.staff.accounts import Users
 from tests.test_querylog import seed
 
 PASSWORD = "correct horse battery"

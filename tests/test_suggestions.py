@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering import Answerer
-from bot.suggestions import MAX_SUGGESTIONS, heading_question, suggest
+from bot.replies.answerer import Answerer
+from bot.replies.suggestions import MAX_SUGGESTIONS, heading_question, suggest
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
-"""Tests for bot.urgent: emergencies and self-harm must be caught; ordinary questions must not."""
+"""Tests for bot.replies.urgent: emergencies and self-harm must be caught; ordinary questions
+must not."""
 
 import pytest
 
-from bot.urgent import UrgentSignal, detect_urgent
+from bot.replies.urgent import UrgentSignal, detect_urgent
 
 EMERGENCY = [
     # heavy or uncontrolled bleeding

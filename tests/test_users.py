@@ -11,10 +11,10 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
-from bot import users as users_module
-from bot.database import Database, utcnow
+from bot.log.database import Database, utcnow
 from bot.settings import Settings
-from bot.users import UserError, Users, session_secret
+from bot.staff import accounts as users_module
+from bot.staff.accounts import UserError, Users, session_secret
 
 PASSWORD = "correct horse battery"
 

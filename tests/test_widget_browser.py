@@ -16,8 +16,8 @@ import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, Route
 
-from bot.answering import Answerer
-from bot.highlight import highlight
+from bot.replies.answerer import Answerer
+from bot.search.highlight import highlight
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.browser import ARTIFACTS, serve

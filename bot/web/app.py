@@ -6,23 +6,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
-from bot import vectors
-from bot.answering import Answerer
-from bot.embedder import Embedder
-from bot.embedder import set_threads as set_model_threads
-from bot.index import IndexError_, active_version, load_index
+from bot.index.versions import IndexError_, active_version, load_index
+from bot.replies.answerer import Answerer
+from bot.search import vectors
+from bot.search.embedder import Embedder
+from bot.search.embedder import set_threads as set_model_threads
 from bot.settings import ROOT, Settings
+from bot.web import auth, chat_api, chat_page, content, security, staff
 
 log = logging.getLogger("bot")
-
-TEMPLATES = Jinja2Templates(directory=Path(ROOT / "web" / "templates"))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,8 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         watcher.cancel()
         await asyncio.to_thread(staff.stop, app)
 
-    from bot.web import auth, chat, content, patient, security, staff
-
     app = FastAPI(
         title="Clinic article chatbot",
         summary="Answers patients' questions with passages from the clinic's own articles.",
@@ -50,8 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.include_router(patient.router)
-    app.include_router(chat.router)
+    app.include_router(chat_api.router)
+    app.include_router(chat_page.router)
     app.include_router(auth.router)
     app.include_router(staff.router)
     app.include_router(content.router)

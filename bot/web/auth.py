@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.querylog import QueryLog
+from bot.log.querylog import QueryLog
 from bot.settings import Settings
-from bot.users import User, Users, session_secret
-from bot.web.app import TEMPLATES
+from bot.staff.accounts import User, Users, session_secret
 from bot.web.security import check_secret
+from bot.web.templates import TEMPLATES
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

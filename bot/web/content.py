@@ -1,8 +1,9 @@
 """The content team's pages (roles content and admin): articles, uploads, re-indexing, gaps.
 
 The pages live under /staff, where the staff session cookie is sent; `/content` leads
-there. Each route checks the form, calls one function of `bot.publishing`, `bot.builds`,
-`bot.index` or `bot.gaps`, and renders a page from web/templates/content/.
+there. Each route checks the form, calls one function of `bot.articles.publishing`,
+`bot.index.jobs`, `bot.index.versions` or `bot.log.gaps`, and renders a page from
+web/templates/content/.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot import publishing
-from bot.answering import Answerer
-from bot.build import activate_version
-from bot.builds import Builds
-from bot.embedder import Embedder
-from bot.gaps import GapTracker
-from bot.index import IndexError_, active_version, list_versions, load_index, rollback
+from bot.articles import library, publishing
+from bot.index.build import activate_version
+from bot.index.jobs import Builds
+from bot.index.versions import IndexError_, active_version, list_versions, load_index, rollback
+from bot.log.gaps import GapTracker
+from bot.replies.answerer import Answerer
+from bot.search.embedder import Embedder
 from bot.settings import Settings
-from bot.users import User
+from bot.staff.accounts import User
 from bot.web.auth import check_csrf, require
 from bot.web.auth import page as render
 
@@ -97,7 +98,7 @@ def content_home() -> RedirectResponse:
 @router.get(HOME, response_class=HTMLResponse)
 def articles(request: Request, user: Publisher, builds: BuildsDep) -> HTMLResponse:
     """The articles with their status and review dates; upload, re-index."""
-    listed = publishing.list_articles(_settings(request))
+    listed = library.list_articles(_settings(request))
     return _page(
         request, "content/articles.html", title="Articles", articles=listed, build=builds.state()
     )
@@ -243,7 +244,7 @@ def activate(
 @router.get(HOME + "/gaps", response_class=HTMLResponse)
 def tracked_gaps(request: Request, user: Publisher, tracker: TrackerDep) -> HTMLResponse:
     """Gaps being written, the article meant to close each, and the last re-check."""
-    docs = [a for a in publishing.list_articles(_settings(request), False) if a.doc_id]
+    docs = [a for a in library.list_articles(_settings(request), False) if a.doc_id]
     return _page(
         request, "content/gaps.html", title="Gaps being written", gaps=tracker.tracked(),
         articles=docs, active=active_version(_settings(request).index_dir),

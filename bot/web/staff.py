@@ -1,6 +1,6 @@
 """The staff dashboard: logged questions with filters, one question, export, charts, gaps.
 
-Every route needs a signed-in user whose role allows it (see `bot.users.PERMISSIONS`);
+Every route needs a signed-in user whose role allows it (see `bot.staff.accounts.PERMISSIONS`);
 the pages are in web/templates/staff/, the JSON under /staff/api.
 """
 
@@ -15,16 +15,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
-from bot.answering import Answerer
-from bot.database import Database
-from bot.gaps import CachedEncoder, find_gaps
-from bot.querylog import Filters, QueryLog
+from bot.log.database import Database
+from bot.log.gaps import CachedEncoder, find_gaps
+from bot.log.querylog import Filters, QueryLog
+from bot.replies.answerer import Answerer
 from bot.settings import Settings
-from bot.users import Users
+from bot.staff.accounts import Users
 from bot.web import charts
 from bot.web.auth import Admin, QueryLogDep, Reader, Reviewer, UsersDep, check_csrf
 from bot.web.auth import page as render
-from bot.web.chat import reply_view
+from bot.web.chat_page import reply_view
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

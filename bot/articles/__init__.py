@@ -1,0 +1,1 @@
+"""Articles: parsing the clinic's files into documents, and cutting them into passages."""

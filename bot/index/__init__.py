@@ -1,0 +1,1 @@
+"""The index: versions on disk, building them (incrementally, gated), and background builds."""

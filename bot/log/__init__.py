@@ -1,0 +1,1 @@
+"""The query log: the database and its migrations, redaction, the writer and spool, gaps."""

@@ -1,0 +1,1 @@
+"""Measuring the bot on questions written the way patients write (`bot eval`)."""
