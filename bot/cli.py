@@ -163,18 +163,25 @@ def ask(question: str, as_json: bool) -> None:
     "--file",
     "path",
     type=click.Path(exists=True, path_type=Path),
-    default=Path("tests/data/eval.jsonl"),
-    show_default=True,
-    help="Eval questions, one JSON object a line.",
+    default=None,
+    help="Eval questions, one JSON object a line [default: tests/data/eval.jsonl; with "
+    "--triage: every triage set in tests/data/].",
 )
+@click.option("--triage", is_flag=True, help="Measure red-flag triage instead of retrieval.")
 @click.option("--verbose", "-v", is_flag=True, help="List the questions that missed.")
-def evaluate(path: Path, verbose: bool) -> None:
-    """Measure retrieval quality on patient-style questions.
+def evaluate(path: Path | None, triage: bool, verbose: bool) -> None:
+    """Measure retrieval quality (or, with --triage, red-flag triage) on patient-style
+    questions; exits 1 when a triage target is missed.
 
     Example: bot eval --file tests/data/eval.jsonl -v
+    Example: bot eval --triage -v
     """
+    if triage:
+        _evaluate_triage(path, verbose)
+        return
     from bot.quality import evaluation
 
+    path = path or Path("tests/data/eval.jsonl")
     outcomes = evaluation.run(_answerer(Settings()), evaluation.load_cases(path))
     results = evaluation.metrics(outcomes)
     for name, value in results.items():
@@ -185,6 +192,24 @@ def evaluate(path: Path, verbose: bool) -> None:
     if verbose:
         for line in evaluation.failures(outcomes):
             click.echo(line)
+
+
+def _evaluate_triage(path: Path | None, verbose: bool) -> None:
+    from bot.quality import triage as evaluation
+    from bot.replies.triage.detector import Triage
+    from bot.search.embedder import Embedder
+
+    detector = Triage.shared(Embedder.from_settings(Settings()))
+    cases = evaluation.load(path) if path else evaluation.default_cases()
+    outcomes = evaluation.run(detector, cases)
+    results = evaluation.metrics(outcomes)
+    for line in evaluation.report(results):
+        click.echo(line)
+    if verbose:
+        for line in evaluation.misses(outcomes):
+            click.echo(line)
+    if not all(evaluation.checks(results).values()):
+        sys.exit(1)
 
 
 # The query log and staff accounts (the database behind /staff).

@@ -31,7 +31,7 @@ def test_answer_has_the_documented_shape(client: TestClient) -> None:
     assert body["kind"] == "answer"
     assert set(body) == {
         "conversation_id", "query_id", "kind", "message", "disclaimer", "index_version",
-        "passages", "own_case",
+        "passages", "own_case", "urgent", "language_notice",
     }  # fmt: skip
     assert 1 <= len(body["passages"]) <= 3
     first = body["passages"][0]

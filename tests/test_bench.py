@@ -50,3 +50,21 @@ def test_the_ann_sweep_measures_recall_against_exact_search(
     assert every["recall_at_10"] == 1.0  # every cell probed: the same as exact search
     assert few["recall_at_10"] < every["recall_at_10"]
     assert (tmp_path / "ann" / "ivf-6000.faiss").exists()
+
+
+def test_the_triage_bench_asks_each_message_both_ways_on_empty_caches(
+    answerer: Answerer,
+) -> None:
+    from bench import triage
+
+    plain = Answerer(
+        answerer.settings,
+        answerer.index,
+        answerer.retriever.embedder,
+        triage=triage.NoTriage(answerer.triage),  # type: ignore[arg-type]
+    )
+    messages = ["i cant breathe after my lipo", "what are exosomes?", "我喘不过气"]
+    measured = triage.measure(answerer, plain, messages)
+    assert measured["ask_with_triage_ms"]["n"] == measured["added_ms"]["n"] == 3
+    assert plain.ask(messages[0]).kind != "urgent"  # the plain path really has no triage
+    assert answerer.ask(messages[0]).kind == "urgent"

@@ -101,3 +101,20 @@ def test_incremental_and_full_builds_answer_alike(tmp_path: Path, embedder: Embe
     )
     for query in ["swelling ice", "recovery week 3-5 rest", "article"]:
         assert np.array_equal(incremental.lexical.scores(query), full.lexical.scores(query))
+
+
+def test_the_quality_gate_records_triage_and_holds_back_a_canonical_miss(
+    settings: Settings,
+) -> None:
+    from bot.index.versions import active_version
+
+    manifest = read_manifest(settings.index_dir, str(active_version(settings.index_dir)))
+    assert manifest.eval["triage_canonical_missed"] == 0
+    assert manifest.eval["triage_sensitivity_A"] >= 0.9
+    figures = dict(manifest.eval)
+    assert build._gate(settings, figures, figures)["passed"]
+    missed = figures | {"triage_canonical_missed": 1.0}
+    gate = build._gate(settings, missed, figures)
+    assert not gate["passed"] and "canonical" in str(gate["reason"])
+    worse = figures | {"triage_sensitivity_A": figures["triage_sensitivity_A"] - 0.1}
+    assert "triage_sensitivity_A fell" in str(build._gate(settings, worse, figures)["reason"])

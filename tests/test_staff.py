@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
 from bot.log.querylog import Filters, QueryLog
+from bot.replies.triage.catalogue import load_catalogue
 from bot.settings import Settings
 from bot.staff import accounts as users_module
 from bot.staff.accounts import PERMISSIONS, ROLES
@@ -39,6 +40,7 @@ ROUTES = [
     ("GET", "/staff", "read"),
     ("GET", "/staff/questions/{id}", "read"),
     ("POST", "/staff/questions/{id}/review", "review"),
+    ("POST", "/staff/questions/{id}/missed", "review"),
     ("GET", "/staff/export.csv", "read"),
     ("GET", "/staff/charts", "read"),
     ("GET", "/staff/gaps", "read"),
@@ -47,6 +49,7 @@ ROUTES = [
     ("GET", "/staff/api/questions/{id}", "read"),
     ("GET", "/staff/api/stats", "read"),
 ]
+URGENT_B = "my lip filler has gone white and blotchy and it hurts more and more"
 GAP_QUESTIONS = [
     "How much does exosome therapy cost?",
     "What is the price of an exosome treatment?",
@@ -98,6 +101,7 @@ def web(local: Settings) -> Iterator[TestClient]:
             for role in ROLES:
                 client.app.state.users.add(f"{role}@clinic.example", role, PASSWORD)  # type: ignore[attr-defined]
             client.post("/api/chat", json={"message": SIDE_EFFECTS})
+            client.post("/api/chat", json={"message": URGENT_B})
             client.post("/api/chat", json={"message": "What are your opening hours on Saturday?"})
             log: QueryLog = client.app.state.querylog  # type: ignore[attr-defined]
             now = datetime.now(SYDNEY)
@@ -332,6 +336,45 @@ def test_review_and_note(web: TestClient, question_id: int) -> None:
     sign_in(web, "content@clinic.example")
     page = web.get(f"/staff/questions/{question_id}")
     assert page.status_code == 200 and not soup(page).select("form.review")  # read-only
+
+
+def test_red_flags_show_their_tier_and_concept_and_filter(web: TestClient) -> None:
+    sign_in(web, "staff@clinic.example")
+    listed = web.get("/staff", params={"tier": "B"})
+    result = listed.context["result"]  # type: ignore[attr-defined]
+    assert [q.message for q in result.items] == [URGENT_B]
+    row = soup(listed).select_one("tr.kind-urgent")
+    assert row is not None and "tier B" in row.get_text()
+    assert load_catalogue().concept("vascular_occlusion").title in row.get_text()
+    by_concept = web.get("/staff", params={"concept": "vascular_occlusion"}).context["result"]  # type: ignore[attr-defined]
+    assert (
+        by_concept.total == 1
+        and web.get("/staff", params={"tier": "A"}).context["result"].total == 0
+    )  # type: ignore[attr-defined]
+    detail = web.get(f"/staff/questions/{result.items[0].id}")
+    assert "tier B" in soup(detail).select_one("dl.facts").get_text()  # type: ignore[union-attr]
+
+
+def test_a_missed_red_flag_can_be_marked_for_the_catalogue(
+    web: TestClient, question_id: int
+) -> None:
+    sign_in(web, "staff@clinic.example")
+    token = csrf(web)
+    done = web.post(
+        f"/staff/questions/{question_id}/missed", data={"csrf_token": token, "missed": "true"}
+    )
+    assert done.status_code == 200 and "Marked as a missed red flag" in done.text
+    missed = web.get("/staff", params={"missed": "yes"}).context["result"]  # type: ignore[attr-defined]
+    assert [q.id for q in missed.items] == [question_id]
+    assert web.get(f"/staff/api/questions/{question_id}").json()["missed_red_flag"] is True
+    web.post(
+        f"/staff/questions/{question_id}/missed", data={"csrf_token": token, "missed": "false"}
+    )
+    assert web.get("/staff", params={"missed": "yes"}).context["result"].total == 0  # type: ignore[attr-defined]
+    assert web.post("/staff/questions/999999/missed", data={"csrf_token": token}).status_code == 404
+    sign_in(web, "content@clinic.example")
+    page = web.get(f"/staff/questions/{question_id}")
+    assert not soup(page).select("form.missed")  # content may read, not review
 
 
 def test_csv_export_of_the_filtered_view(web: TestClient) -> None:

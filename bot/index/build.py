@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,9 +45,12 @@ from bot.search.lexical import LexicalIndex, TokensBuilder
 from bot.search.vectors import SentenceVectors, VectorIndex
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.replies.answerer import Answerer
+
 log = logging.getLogger("bot")
 
-GATED = ("hit@3", "abstention")
+GATED = ("hit@3", "abstention", "triage_sensitivity_A", "triage_sensitivity_AB")
 LISTED = 20  # document ids named in a build's history, per kind of change
 
 Progress = Callable[[float], None]
@@ -183,8 +187,18 @@ def _evaluate(settings: Settings, index: LoadedIndex, embedder: Embedder) -> dic
     from bot.replies.answerer import Answerer
 
     cases = evaluation.load_cases(settings.eval_file)
-    results = evaluation.metrics(evaluation.run(Answerer(settings, index, embedder), cases))
-    return {k: round(float(v), 4) for k, v in results.items()}
+    answerer = Answerer(settings, index, embedder)
+    results = evaluation.metrics(evaluation.run(answerer, cases))
+    return {k: round(float(v), 4) for k, v in results.items()} | _triage(answerer)
+
+
+def _triage(answerer: Answerer) -> dict[str, float]:
+    """Red-flag triage on the repo's labelled sets (cached: it does not depend on the
+    articles, only on the catalogue and the model)."""
+    from bot.quality import triage
+    from bot.replies.triage.detector import CACHE_DIR
+
+    return triage.cached_figures(answerer.triage, CACHE_DIR)
 
 
 def _active_eval(
@@ -203,6 +217,9 @@ def _gate(settings: Settings, new: dict[str, float], old: dict[str, float]) -> d
         for name in GATED
         if name in old and name in new and old[name] - new[name] > settings.gate_margin
     ]
+    missed = new.get("triage_canonical_missed", 0.0)
+    if missed:
+        drops.append(f"red-flag triage missed {missed:.0f} of the canonical emergencies")
     return {"passed": not drops, "reason": "; ".join(drops)}
 
 

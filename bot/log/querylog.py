@@ -43,6 +43,9 @@ class Filters(BaseModel):
     kind: Literal["answer", "no_answer", "urgent"] | None = None
     feedback: Literal["helpful", "unhelpful", "none"] | None = None
     reviewed: Literal["yes", "no"] | None = None
+    tier: Literal["A", "B"] | None = Field(None, description="Urgent replies of this tier.")
+    concept: str | None = Field(None, max_length=64, description="Urgent replies of this red flag.")
+    missed: Literal["yes"] | None = Field(None, description="Marked as a missed red flag.")
     q: str | None = Field(None, max_length=200, description="Text in the message or notes.")
     conversation: str | None = Field(None, max_length=64)
 
@@ -183,6 +186,12 @@ class QueryLog:
             )
         if filters.conversation:
             conditions.append(Question.conversation_id == filters.conversation)
+        if filters.tier:
+            conditions.append(Question.urgent_tier == filters.tier)
+        if filters.concept:
+            conditions.append(Question.urgent_concept == filters.concept)
+        if filters.missed:
+            conditions.append(Question.missed_red_flag.is_(True))
         return conditions
 
     def _select(self, filters: Filters) -> Select[Question]:
@@ -235,6 +244,15 @@ class QueryLog:
                 question.reviewed_at, question.reviewed_by = utcnow(), by
             elif not reviewed:
                 question.reviewed_at = question.reviewed_by = None
+        return question
+
+    def mark_missed(self, question_id: int, missed: bool) -> Question | None:
+        """Mark (or unmark) a question as a red flag the bot missed, for the catalogue's
+        reviewers to add as an example."""
+        with self.db.session(write=True) as session:
+            question = session.get(Question, question_id)
+            if question is not None:
+                question.missed_red_flag = missed
         return question
 
     def export(self, filters: Filters) -> Iterator[list[str]]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from bot.log.database import Base, UTCDateTime, utcnow
 from bot.log.redaction import redact
 from bot.log.writer import Op
-from bot.replies.answerer import Passage, Reply, Source
+from bot.replies.answerer import Passage, Reply, Source, Urgent
 
 IN_SLICE = 500  # values in one `IN (...)`: well inside every database's limit
 
@@ -36,6 +36,11 @@ class Question(Base):
     message: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), index=True)
     own_case: Mapped[bool]
+    # The red flag behind an urgent reply (triage catalogue), for the staff's filters.
+    urgent_tier: Mapped[str | None] = mapped_column(String(1), index=True)
+    urgent_concept: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Staff judged that this message described a red flag the bot did not flag.
+    missed_red_flag: Mapped[bool] = mapped_column(default=False)
     reply: Mapped[dict[str, Any]] = mapped_column(JSON)
     index_version: Mapped[str] = mapped_column(String(100))
     latency_ms: Mapped[int]
@@ -65,6 +70,8 @@ class Question(Base):
             index_version=self.index_version,
             passages=passages,
             own_case=self.own_case,
+            urgent=Urgent(**self.reply["urgent"]) if self.reply.get("urgent") else None,
+            language_notice=self.reply.get("language_notice"),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -78,6 +85,9 @@ class Question(Base):
             "message": self.message,
             "kind": self.kind,
             "own_case": self.own_case,
+            "urgent_tier": self.urgent_tier,
+            "urgent_concept": self.urgent_concept,
+            "missed_red_flag": self.missed_red_flag,
             "shown": [{"chunk_id": c, "score": s} for c, s in self.shown],
             "reply": self.reply,
             "index_version": self.index_version,
@@ -114,7 +124,11 @@ def record_op(message: str, reply: Reply, latency_ms: float, channel: str) -> Op
         "message": redact(message),
         "kind": reply.kind,
         "own_case": bool(reply.own_case),
-        "reply": {k: shown[k] for k in ("message", "disclaimer", "passages")},
+        "urgent_tier": reply.urgent.tier if reply.urgent else None,
+        "urgent_concept": reply.urgent.concept if reply.urgent else None,
+        "reply": {
+            k: shown[k] for k in ("message", "disclaimer", "passages", "urgent", "language_notice")
+        },
         "index_version": reply.index_version,
         "latency_ms": round(latency_ms),
     }

@@ -15,7 +15,7 @@ from typing import Literal
 from bot.index.versions import LoadedIndex
 from bot.replies.conversation import Conversations
 from bot.replies.own_case import is_own_case
-from bot.replies.urgent import detect_urgent
+from bot.replies.triage.detector import Finding, Triage
 from bot.search.embedder import Embedder
 from bot.search.retrieval import Hit, Retriever
 from bot.settings import Settings
@@ -66,6 +66,22 @@ class Reply:
     index_version: str
     passages: list[Passage] = field(default_factory=list)
     own_case: bool = False  # asks about the patient's own case: point them to a consultation
+    urgent: Urgent | None = None  # the red flag behind an urgent reply
+    # For a message in another language that is not urgent: a short line in that language
+    # (the bot answers in English only) with the emergency, interpreter and crisis numbers.
+    language_notice: str | None = None
+
+
+@dataclass
+class Urgent:
+    """Why a reply is urgent: the catalogue's tier and concept, and the reply in the
+    patient's language when they wrote in another (drafted, awaiting a translator)."""
+
+    tier: str
+    concept: str
+    title: str
+    language: str = "en"
+    translation: str | None = None
 
 
 def _passage(hit: Hit) -> Passage:
@@ -90,6 +106,7 @@ class Answerer:
         index: LoadedIndex,
         embedder: Embedder,
         conversations: Conversations | None = None,
+        triage: Triage | None = None,
     ) -> None:
         self.settings = settings
         self.index = index
@@ -98,9 +115,16 @@ class Answerer:
         )
         # Shared across index versions, so a conversation survives a re-index.
         self.conversations = conversations or Conversations(settings.conversation_ttl_seconds)
+        self.triage = triage or Triage.shared(embedder)
 
     def _reply(
-        self, conversation_id: str, kind: Kind, message: str, hits: list[Hit], own_case: bool
+        self,
+        conversation_id: str,
+        kind: Kind,
+        message: str,
+        hits: list[Hit],
+        own_case: bool,
+        urgent: Urgent | None = None,
     ) -> Reply:
         return Reply(
             conversation_id=conversation_id,
@@ -111,21 +135,44 @@ class Answerer:
             index_version=self.index.manifest.version,
             passages=[_passage(h) for h in hits],
             own_case=own_case,
+            urgent=urgent,
         )
 
-    def urgent_message(self, category: str) -> str:
+    def urgent_message(self, finding: Finding) -> str:
+        """The catalogue's fixed sentences for the finding's tier (never generated)."""
         s = self.settings
-        if category == "self_harm":
-            return (
-                f"I'm really sorry you're going through this. Please talk to someone now: "
-                f"call {s.crisis_line}, any time, day or night. If you are in danger right now, "
-                f"call {s.emergency_number}."
-            )
-        return (
-            f"This may need urgent care. If this is an emergency, call {s.emergency_number} "
-            f"now or go to your nearest emergency department. Then contact your treating "
-            f"surgeon or {s.clinic_name} to let them know."
+        catalogue = self.triage.catalogue
+        concept = catalogue.concept(finding.concept)
+        template = {"A": catalogue.replies.A, "B": catalogue.replies.B}[finding.tier]
+        if finding.concept == "self_harm":
+            template = catalogue.replies.self_harm
+        return template.format(
+            emergency_number=s.emergency_number,
+            crisis_line=s.crisis_line,
+            clinic_name=s.clinic_name,
+            treater=concept.treater,
+            why=concept.why,
         )
+
+    def urgent(self, finding: Finding) -> Urgent:
+        """What the reply says of the red flag, with the patient's language's reply."""
+        pack = self.triage.languages.languages.get(finding.language)
+        translation = None
+        if pack is not None:
+            replies = pack.replies
+            translation = (
+                replies.self_harm
+                if finding.concept == "self_harm"
+                else (replies.A if finding.tier == "A" else replies.B)
+            )
+        concept = self.triage.catalogue.concept(finding.concept)
+        return Urgent(finding.tier, finding.concept, concept.title, finding.language, translation)
+
+    def language_notice(self, message: str) -> str | None:
+        """The safety line in the patient's language when they did not write in English."""
+        code = self.triage.language_of(message)
+        pack = self.triage.languages.languages.get(code) if code else None
+        return pack.replies.english_only if pack else None
 
     def no_answer_message(self) -> str:
         return (
@@ -155,10 +202,11 @@ class Answerer:
     def ask(self, message: str, conversation_id: str | None = None) -> Reply:
         """Reply to one message, reading it in the context of the conversation so far."""
         conversation_id = conversation_id or uuid.uuid4().hex
-        signal = detect_urgent(message)
-        if signal is not None:
-            text = self.urgent_message(signal.category)
-            return self._reply(conversation_id, "urgent", text, [], own_case=False)
+        finding = self.triage.detect(message)
+        if finding is not None:
+            text = self.urgent_message(finding)
+            urgent = self.urgent(finding)
+            return self._reply(conversation_id, "urgent", text, [], False, urgent)
         query = self.retriever.index.lexical.correct(message)
         topic = self.conversations.topic(conversation_id)
         follow_up = bool(topic and _FOLLOW_UP.search(message))
@@ -174,9 +222,15 @@ class Answerer:
                 shown = in_context
         own_case = is_own_case(message)
         if not shown:
-            return self._reply(conversation_id, "no_answer", self.no_answer_message(), [], own_case)
+            reply = self._reply(
+                conversation_id, "no_answer", self.no_answer_message(), [], own_case
+            )
+            reply.language_notice = self.language_notice(message)
+            return reply
         if not follow_up:
             self.conversations.remember(conversation_id, query)
-        return self._reply(
+        reply = self._reply(
             conversation_id, "answer", "Here is what our articles say:", shown, own_case
         )
+        reply.language_notice = self.language_notice(message)
+        return reply

@@ -99,6 +99,30 @@ class Embedder:
                 return hit
         return self._remember(text, self._batched(text))
 
+    def encode_spans(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        """The vector of `text`, then one per character span of it (its clauses, say).
+
+        On ONNX Runtime one run of the model gives them all (a span pools its own tokens);
+        otherwise, and for a span the model's length limit cut off, each is embedded alone.
+        """
+        if not spans or not hasattr(self._runtime, "spans"):
+            return self.encode([text] + [text[a:b] for a, b in spans])
+        vectors = self._runtime.spans(text, spans)
+        missing = [i for i in range(1, len(vectors)) if np.isnan(vectors[i, 0])]
+        if missing:
+            alone = self.encode([text[slice(*spans[i - 1])] for i in missing])
+            vectors[missing] = alone
+        return vectors
+
+    def forget(self) -> None:
+        """Empty the query cache (benchmarks measure a question as if never asked)."""
+        with self._lock:
+            self._queries.clear()
+
+    def remember(self, text: str, vector: np.ndarray) -> None:
+        """Keep a vector computed elsewhere for `text` (triage's), for `encode_query`."""
+        self._remember(text, np.array(vector, dtype=np.float32))
+
     def prime(self, texts: list[str]) -> None:
         """Embed `texts` in batches now, so `encode_query` finds them cached.
 

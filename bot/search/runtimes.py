@@ -118,6 +118,25 @@ class OnnxRuntime:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
 
+    def spans(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        """The vector of `text` and of each character span of it, from one run: a span's
+        vector mean-pools the tokens inside it (the whole text's, every token, as always).
+        A span with no token (cut off by truncation) gets None in its row's place: NaN."""
+        encoding = self._tokenizer.encode(text)
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        mask = np.ones_like(ids)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._single.run(None, {name: feeds[name] for name in self._inputs})[0][0]
+        starts = np.asarray([s for s, _ in encoding.offsets])
+        ends = np.asarray([e for _, e in encoding.offsets])
+        rows = [hidden.mean(axis=0)]
+        for a, b in spans:
+            inside = (ends > starts) & (starts >= a) & (ends <= b)
+            rows.append(hidden[inside].mean(axis=0) if inside.any() else np.full(self.dim, np.nan))
+        out = np.stack(rows)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
+
     def queries(self, texts: list[str]) -> np.ndarray:
         """Vectors of a few questions, one run of the one-thread session.
 

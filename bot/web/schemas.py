@@ -52,6 +52,21 @@ class PassageOut(BaseModel):
     reviewed_on: str | None = None
 
 
+class UrgentOut(BaseModel):
+    tier: Literal["A", "B"] = Field(
+        description="A: call the emergency number now. B: contact the treating surgeon or "
+        "injector now, and go to an emergency department if they cannot be reached."
+    )
+    concept: str = Field(description="The red flag in the triage catalogue, e.g. `chest_pain`.")
+    title: str = Field(description="The red flag in words, for staff.")
+    language: str = Field(description="The language the patient wrote in (`en`, `zh`, …).")
+    translation: str | None = Field(
+        None,
+        description="The reply in the patient's language (drafted; awaiting review by an "
+        "accredited translator). Show it before `message`.",
+    )
+
+
 class ChatResponse(BaseModel):
     conversation_id: str
     query_id: str
@@ -64,6 +79,12 @@ class ChatResponse(BaseModel):
         False,
         description="The message asks about the patient's own case; the bot never judges "
         "one, so show a pointer to book a consultation.",
+    )
+    urgent: UrgentOut | None = Field(None, description="Why the reply is urgent.")
+    language_notice: str | None = Field(
+        None,
+        description="For a message in another language: a short line in it saying the bot "
+        "answers in English, with the emergency, interpreter and crisis numbers.",
     )
 
 

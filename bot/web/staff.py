@@ -19,6 +19,7 @@ from bot.log.database import Database
 from bot.log.gaps import CachedEncoder, find_gaps
 from bot.log.querylog import Filters, QueryLog
 from bot.replies.answerer import Answerer
+from bot.replies.triage.catalogue import load_catalogue
 from bot.settings import Settings
 from bot.staff.accounts import Users
 from bot.web import charts
@@ -34,7 +35,14 @@ CHART_DAYS = 30
 
 
 def _context(querylog: QueryLog, filters: Filters, **more: Any) -> dict[str, Any]:
-    return {"filters": filters, "local": querylog.local, **more}
+    red_flags = [(c.id, c.title) for c in load_catalogue().concepts]
+    return {
+        "filters": filters,
+        "local": querylog.local,
+        "red_flags": red_flags,
+        "red_flag_titles": dict(red_flags),
+        **more,
+    }
 
 
 @router.get("", response_class=HTMLResponse)
@@ -77,6 +85,20 @@ def review(
 ) -> RedirectResponse:
     """Mark a question reviewed (or not) and keep a staff note on it."""
     if querylog.mark_reviewed(question_id, user.email, note, reviewed) is None:
+        raise HTTPException(404, "No such question.")
+    return RedirectResponse(f"/staff/questions/{question_id}", status_code=303)
+
+
+@router.post("/questions/{question_id}/missed")
+def missed(
+    question_id: int,
+    user: Reviewer,
+    querylog: QueryLogDep,
+    _: Csrf,
+    missed: Annotated[bool, Form()] = True,
+) -> RedirectResponse:
+    """Mark a question as a red flag the bot missed (or take the mark back)."""
+    if querylog.mark_missed(question_id, missed) is None:
         raise HTTPException(404, "No such question.")
     return RedirectResponse(f"/staff/questions/{question_id}", status_code=303)
 

@@ -171,8 +171,12 @@
     if (CONFIG.crisisLine && reply.message.indexOf(CONFIG.crisisLine) >= 0 && tel(CONFIG.crisisLine)) {
       actions.push(el("a", { class: "cc-call", href: tel(CONFIG.crisisLine), text: "Call " + CONFIG.crisisLine }));
     }
+    var u = reply.urgent, translated = u && u.translation
+      ? el("p", { class: "cc-translation", lang: u.language, dir: "auto", text: u.translation })
+      : null;
     return el("div", { class: "cc-urgent", role: fresh ? "alert" : null }, [
       el("h3", { text: "Get help now" }),
+      translated,
       el("p", { text: reply.message }),
       el("p", {}, actions)
     ]);
@@ -231,6 +235,7 @@
       box.appendChild(urgentCard(r, fresh));
       return box;
     }
+    if (r.language_notice) box.appendChild(el("p", { class: "cc-lang", dir: "auto", text: r.language_notice }));
     if (r.kind === "no_answer") box.appendChild(el("div", { class: "cc-notice" }, [el("p", { text: r.message })]));
     else box.appendChild(el("p", { text: r.message }));
     if (r.own_case === true) {

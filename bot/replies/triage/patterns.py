@@ -1,4 +1,7 @@
-"""Spot chat messages that may describe a post-surgery emergency or self-harm.
+"""The hand-written English red-flag patterns: one of triage's three signals (detector.py).
+
+They came first and stay because they are exact where they apply; the catalogue's
+examples (semantic.py) generalise where they do not.
 
 Why: before answering anything, the clinic bot must lead with what to do now (call 000,
 Lifeline 13 11 14, contact the surgeon) if a patient might be in danger. Missing an
@@ -259,3 +262,24 @@ def detect_urgent(message: str) -> UrgentSignal | None:
         if any(all(p.search(text) for p in group) for group in alternatives):
             return UrgentSignal(category, reason)
     return None
+
+
+# Each pattern's reason as a concept of the catalogue, for the reply and the staff.
+CONCEPTS = {
+    "suicidal thoughts or self-harm": "self_harm",
+    "possible overdose": "self_harm",
+    "difficulty breathing": "breathing_difficulty",
+    "chest pain": "chest_pain",
+    "heavy bleeding": "heavy_bleeding",
+    "coughing or vomiting blood": "heavy_bleeding",
+    "possible haematoma (bleeding under the skin)": "expanding_haematoma",
+    "dizziness with bleeding": "heavy_bleeding",
+    "possible severe allergic reaction (anaphylaxis)": "anaphylaxis",
+    "fainting or collapse": "collapse_seizure",
+    "sudden confusion": "sepsis_toxic_shock",
+    "possible blood clot (DVT) in the leg": "dvt",
+    "wound infection with fever": "infection_fever",
+    "fever after surgery": "infection_fever",
+    "spreading infection": "infection_fever",
+    "allergic reaction": "anaphylaxis",
+}

@@ -3,7 +3,7 @@ must not."""
 
 import pytest
 
-from bot.replies.urgent import UrgentSignal, detect_urgent
+from bot.replies.triage.patterns import UrgentSignal, detect_urgent
 
 EMERGENCY = [
     # heavy or uncontrolled bleeding

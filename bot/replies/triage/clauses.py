@@ -1,0 +1,294 @@
+"""Cutting an English message into clauses and reading each clause's frame.
+
+A red flag is judged clause by clause, so a long message cannot dilute it ("had my lips
+done tuesday, love them, but the top lip has gone white"), and a cue that cancels one
+clause ("no fever") does not cancel the next ("but the wound has opened"). The cues follow
+NegEx (Chapman et al., 2001): a clause that negates, tells of the past, supposes, or asks
+for general knowledge does not describe something happening now.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+# Emoji and shorthand people type when frightened, as words the model knows.
+_EMOJI = {
+    "🩸": " blood ",
+    "🆘": " help emergency ",
+    "😵‍💫": " dizzy ",
+    "😵": " dizzy faint ",
+    "🤮": " vomiting ",
+    "🤢": " nauseous ",
+    "🥵": " fever hot ",
+    "🤒": " fever ",
+    "💊": " pills ",
+    "🔪": " knife ",
+    "🫁": " lungs breathing ",
+    "👁": " eye ",
+    "💔": " heartbroken ",
+}
+_SHORTHAND = [
+    (r"\bcant\b", "can't"),
+    (r"\bcnt\b", "can't"),
+    (r"\bwont\b", "won't"),
+    (r"\bdont\b", "don't"),
+    (r"\bim\b", "i'm"),
+    (r"\bive\b", "i've"),
+    (r"\bu\b", "you"),
+    (r"\bpls\b|\bplz\b", "please"),
+    (r"\bkms\b", "kill myself"),
+    (r"\bunalive\b", "kill"),
+    (r"\bsh\b", "self harm"),
+]
+_SHORTHAND_RE = [(re.compile(p), r) for p, r in _SHORTHAND]
+
+# Where one clause ends and the next begins.
+_BREAKS = re.compile(
+    r"[.!?;\n]+|,\s+|\s+[-–—]\s+|\b(?:but|however|although|though|except|whereas|and now|and then"
+    r"|now|then|since then|but now)\b",
+    re.IGNORECASE,
+)
+
+# "not" and "didn't" negate what follows, except where the absence is the emergency
+# ("not breathing", "didn't wake up", "bleeding is not stopping").
+_ABSENCE = (
+    r"breathing|breath|able|waking|wake|responding|respond|moving|move|stopping|stop|going away"
+    r"|go away|getting better|get better|improving|improve|sure|working|work|well|making sense"
+    r"|coming back|conscious|awake|right|helping|help|slowing|slow|clotting|answering|answer"
+    r"|eating|drinking|peeing|weeing|passing|feel my|see|seeing|talking|speaking|make sense"
+    r"|normal|okay|ok|myself|themselves|herself|himself|want|wanna|know|cope|coping|handle"
+    r"|live|living|be here|go on|going on|care"
+)
+_NEGATION = re.compile(
+    r"\b(?:no(?! (?:matter|one|idea|longer|way|clue|point|reason|more|end|sooner|doubt|longer))"
+    r"|without|none|never|nor|neither|denies|nothing"
+    rf"|not (?:really |at all |even |any )?(?!(?:{_ABSENCE})\b)\w+"
+    r"|(?:isn'?t|aren'?t|wasn'?t|weren'?t|didn'?t|haven'?t|hasn'?t|don'?t|doesn'?t|do not"
+    rf"|does not) (?:really |even |got |have |get |feel |seem )?(?!(?:{_ABSENCE})\b)\w+)\b"
+    r"|\b(?:is|are|seems?|feels?|looks?|was|all|everything(?:'s| is)?)"
+    r" (?:totally |completely |all )?(?:fine|ok|okay|normal|good|great|perfect|clear)\b"
+    r"|\bcan see (?:fine|ok|okay|normally|perfectly|clearly)\b"
+    r"|\bbreathing (?:fine|ok|okay|normally|normal)\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(
+    r"\b(?:\d+|a|an|one|two|three|four|five|six|ten|few|couple of|several|many) (?:years?|yrs?"
+    r"|months?) (?:ago|back|before)\b|\blast (?:year|month|summer|winter|spring|autumn)\b"
+    r"|\b(?:in |since )?(?:19|20)\d\d\b|\bback in\b|\bhistory of\b|\bused to\b|\bpreviously\b"
+    r"|\bin the past\b|\bas a (?:kid|child|teen|teenager)\b|\bwhen i was (?:younger|a|an|in|\d+)\b"
+    r"|\byears? ago\b|\bonce\b(?! (?:i|it|the|we|she|he|they|you|my)\b)|\bprevious\b"
+    r"|\bmy (?:last|first|previous|other) (?:\w+ )?(?:session|surgery|treatment|procedure"
+    r"|operation|op|time|round|appointment)\b"
+    # How a story that is over ends: the event passed, the person recovered.
+    r"|\b(?:turned out|it passed|passed quickly|went away|cleared up|settled down|settled"
+    r"|recovered|healed|(?:she|he|they|i)(?:'s|'re| is| are| was| am|'m) (?:fine|ok|okay|good"
+    r"|better|all good) now|better now|fine now|in the end|was fine|were fine|resolved)\b",
+    re.IGNORECASE,
+)
+# Somebody else's story (not a person the patient is with now), told in the past.
+_STORY = re.compile(
+    r"\b(?:my (?:best |close |old )?(?:friend|friends|mate|sister|cousin|neighbour|neighbor"
+    r"|colleague|coworker|co-worker|housemate|flatmate|aunt|auntie|uncle|boss|niece|nephew"
+    r"|sister in law|sister-in-law|brother in law|friend's|mum's friend|mother's friend|workmate)"
+    r"|someone|somebody|a (?:girl|woman|guy|lady|friend|client|patient)|people|celebrit\w+"
+    r"|influencer|tiktok|instagram|youtube|reddit|forum|the news)\b",
+    re.IGNORECASE,
+)
+_TOLD = re.compile(
+    r"\b(?:had|got|was|were|went|said|says|told|saw|heard|did|ended up|turned|needed|passed out"
+    r"|fainted|bled|collapsed|developed|suffered|nearly|almost|died)\b",
+    re.IGNORECASE,
+)
+_PRESENT = re.compile(
+    r"\b(?:is|isn'?t|can'?t|cannot|now|right now|still|keeps?|won'?t|currently|at the moment"
+    r"|just now|tonight|she'?s|he'?s|they'?re|not answering|won'?t answer)\b",
+    re.IGNORECASE,
+)
+# A question about what might happen ("what if", "in case"): never something happening.
+_SUPPOSE = re.compile(
+    r"\b(?:what if|in case|suppose|supposing|say i|should i ever|what (?:happens|would happen"
+    r"|will happen|should i do) (?:if|when)|when should i"
+    r"|how (?:do|would|will|can) (?:i|you|we) (?:know|tell|recogni[sz]e|spot)|is there a chance"
+    r"|could i get|might i|worried (?:about|that) (?:getting|i might|i could|it might))\b",
+    re.IGNORECASE,
+)
+# A condition ("if my lip goes white"), which self-harm is often said in ("if this isn't
+# fixed I'll end it"), so it cancels every concept but that one.
+_CONDITION = re.compile(
+    r"\b(?:if (?:i|my|you|it|the|there|she|he|they|we|someone|a|an|this|that|your|her|his)"
+    r"|would (?:i|it|he|she|they|you|we)|could it)\b",
+    re.IGNORECASE,
+)
+# "Is it bad if my eye is bulging?" asks about now: not a condition.
+_ASKING_ABOUT_NOW = re.compile(
+    r"\b(?:is|would) (?:it|this|that) (?:\w+ )?(?:bad|normal|ok|okay|serious|dangerous|worrying"
+    r"|an emergency|a problem|common|urgent) (?:if|when|that)\b",
+    re.IGNORECASE,
+)
+# A plain "no" to the screening question (C-SSRS): "not feeling suicidal", "I won't hurt
+# myself". Only this cancels self-harm; other negations are how people say it.
+_DENIAL = re.compile(
+    r"\b(?:not|never|no|nor|without|isn'?t|wasn'?t) (?:really |at all |even |been |had |having "
+    r"|feeling |feel |felt |any |thoughts? of |thinking (?:of|about) )*(?:suicidal|suicide"
+    r"|self.?harm|harming myself|hurting myself)\b|\b(?:won'?t|will not|wouldn'?t|would never"
+    r"|am not going to|i'm not going to|not going to|never) (?:ever )?(?:hurt|harm|kill) myself\b",
+    re.IGNORECASE,
+)
+# Laughter: "my partner nearly fainted when he saw the bill lol".
+_LAUGH = re.compile(r"\b(?:lol|lmao|haha\w*|hehe\w*|jk|rofl)\b|😂|🤣|😆|😅", re.IGNORECASE)
+# Idioms with alarming words: "this waiting is killing me", "lips to die for".
+_IDIOM = re.compile(
+    r"\b(?:die|dying|died|dead) (?:of|from|with) (?:embarrassment|laughter|laughing|boredom"
+    r"|shame|excitement|curiosity|jealousy)\b|\bdying to\b|\bkilling me\b|\bkill for\b"
+    r"|\bto die for\b|\bliterally (?:dead|dying|died)\b|\bkill(?:ing)? (?:it|time)\b"
+    r"|\bdrop dead gorgeous\b",
+    re.IGNORECASE,
+)
+# A definition asked for, with nobody in it: "what is a seizure?", "why do nipples go dark?".
+_DEFINITION = re.compile(
+    r"^(?:so |and |but |hi |hey )?(?:what|why|how|when) (?:is|are|do|does|can|would|could"
+    r"|causes)\b(?!.*\b(?:i|i'm|i've|my|me|mine|we|our|us|she|he|her|his|him|they|their)\b)",
+    re.IGNORECASE,
+)
+_GENERAL = re.compile(
+    r"\b(?:what are (?:the )?(?:warning |early |main )?(?:signs|symptoms|risks|chances|odds)"
+    r"|signs of|symptoms of|warning signs|risks? of|chances? of|odds of|how common|how likely"
+    r"|how rare|is it possible|possible to get|what causes|what is (?:a |an )?(?:\w+ ){0,2}"
+    r"(?:embolism|occlusion|ha?ematoma|ha?emorrhage|sepsis|necrosis|anaphylaxis|dvt|toxicity"
+    r"|dehiscence|delirium)|what does (?:\w+ ){1,4}look like|how (?:is|are) (?:\w+ ){1,3}"
+    r"(?:treated|diagnosed|prevented)|how (?:to|do you|can you|can i) (?:prevent|avoid|reduce"
+    r"|treat|lower)|can (?:\w+ ){1,3}(?:cause|lead to|result in|give you|trigger|make you)"
+    r"|does (?:\w+ ){1,3}(?:cause|lead to"
+    r"|increase)|tell me about|statistics|percentage|read (?:that|about|online)|heard (?:that"
+    r"|about)|is (?:that|it) (?:common|possible|a thing|likely|usual|rare)|can that happen"
+    r"|does that happen|what'?s the (?:chance|risk|likelihood)|is there a link|always serious"
+    r"|why do (?:some )?people)\b",
+    re.IGNORECASE,
+)
+_NOW = re.compile(
+    r"\b(?:right now|now|at the moment|currently|this morning|tonight|today|just now|since"
+    r"|keeps?|still|started|getting worse)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a message and what frames it."""
+
+    text: str
+    span: tuple[int, int] = (0, 0)  # where it stands in the normalised message
+    negated: bool = False
+    past: bool = False
+    hypothetical: bool = False  # a question about what might happen
+    general: bool = False
+    conditional: bool = False
+    figurative: bool = False  # laughing
+    idiom: bool = False
+    denial: bool = False  # "not feeling suicidal"
+
+    @property
+    def about_now(self) -> bool:
+        """Whether the clause may describe something happening to someone now."""
+        return not (
+            self.negated
+            or self.past
+            or self.hypothetical
+            or self.general
+            or self.conditional
+            or self.figurative
+            or self.idiom
+        )
+
+    @property
+    def may_be_self_harm(self) -> bool:
+        """Self-harm is said with negations ("I don't want to be here"), conditions ("if
+        this isn't fixed I'll end it") and even a laugh; only a past, supposing or general
+        frame cancels it."""
+        return not (self.past or self.general or self.hypothetical or self.idiom or self.denial)
+
+
+def normalise(message: str) -> str:
+    """Emoji as words, curly apostrophes straight, common chat shorthand expanded."""
+    text = message
+    for emoji, words in _EMOJI.items():
+        text = text.replace(emoji, words)
+    text = re.sub(r"[’‘ʼ`´]", "'", text.casefold())
+    for pattern, replacement in _SHORTHAND_RE:
+        text = pattern.sub(replacement, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def frame(text: str, span: tuple[int, int] = (0, 0)) -> Clause:
+    """The clause with its cues read (`span`: where it stands in its message)."""
+    general = bool(_GENERAL.search(text) or _DEFINITION.search(text)) and not _NOW.search(text)
+    story = bool(_STORY.search(text) and _TOLD.search(text)) and not _PRESENT.search(text)
+    return Clause(
+        text,
+        span,
+        negated=bool(_NEGATION.search(text)),
+        past=bool(_PAST.search(text)) or story,
+        hypothetical=bool(_SUPPOSE.search(text)),
+        general=general,
+        conditional=bool(_CONDITION.search(_ASKING_ABOUT_NOW.sub(" ", text))),
+        figurative=bool(_LAUGH.search(text)),
+        idiom=bool(_IDIOM.search(text)),
+        denial=bool(_DENIAL.search(text)),
+    )
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The clause spans of text[start:end], stripped of spaces and commas."""
+    while start < end and text[start] in " ,":
+        start += 1
+    while end > start and text[end - 1] in " ,":
+        end -= 1
+    piece = text[start:end]
+    if len(piece) < 3:
+        return []
+    if " and " in piece and _NEGATION.search(piece):  # "no fever and my lip is white"
+        spans, at = [], start
+        for part in piece.split(" and "):
+            spans += [s for s in _pieces(text, at, at + len(part)) if s[1] - s[0] >= 3]
+            at += len(part) + len(" and ")
+        return spans
+    return [(start, end)]
+
+
+def split(text: str) -> list[tuple[int, int]]:
+    """Where the clauses of a normalised message stand; a negated clause is also split at
+    "and"."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for brk in _BREAKS.finditer(text):
+        spans += _pieces(text, at, brk.start())
+        at = brk.end()
+    return spans + _pieces(text, at, len(text))
+
+
+# How a story that is over ends, anywhere in a message: it frames the message's other
+# clauses too ("my friend's scar opened up, she's fine now").
+_OVER = re.compile(
+    r"\b(?:(?:she|he|they|it)(?:'s|'re| is| are| was) (?:fine|ok|okay|good|better|all good"
+    r"|healed|all healed)(?: now)?|(?:it|that) (?:resolved|settled|healed|cleared up|went away"
+    r"|came back|passed)|turned out|recovered|healed (?:fine|well|up)|all good now|fine in the end"
+    r"|had it (?:dissolved|restitched|fixed|treated))\b",
+    re.IGNORECASE,
+)
+
+
+def clauses(message: str) -> tuple[Clause, list[Clause]]:
+    """The whole message (framed as one clause) and its clauses, each framed; each knows
+    where it stands in the normalised message. A story that the message says is over
+    makes every clause without a present marker ("now", "still", "can't") past."""
+    text = normalise(message)
+    whole = frame(text, (0, len(text)))
+    parts = [frame(text[a:b], (a, b)) for a, b in split(text)]
+    if _OVER.search(text):
+        parts = [
+            p if _PRESENT.search(p.text) and not _OVER.search(p.text) else replace(p, past=True)
+            for p in parts
+        ]
+        whole = replace(whole, past=True)
+    return whole, parts

@@ -1,0 +1,284 @@
+"""The red-flag detector: which concept a message may describe, at which tier, and in
+which language to reply.
+
+Three signals, each on the clauses that describe something happening now
+(`clauses.py`): the catalogue's examples through the embedding model (`semantic.py`,
+English), the lexicons of ten other languages (`lexicon.py`), and the hand-written English
+patterns that came before them (`patterns.py`). The semantic signal's two thresholds are
+fitted on the catalogue itself when it loads (leave-one-out: each example is judged by
+the others), so a clinic's doctor who adds examples never tunes a number by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from bot.replies.triage import patterns
+from bot.replies.triage.catalogue import (
+    Catalogue,
+    Languages,
+    Tier,
+    load_catalogue,
+    load_languages,
+)
+from bot.replies.triage.clauses import Clause, clauses, frame, normalise
+from bot.replies.triage.lexicon import Lexicon, Terms
+from bot.replies.triage.semantic import Examples, all_units, unit_vectors
+from bot.settings import ROOT
+
+Signal = Literal["semantic", "pattern", "lexicon", "terms"]
+# The largest share of the catalogue's must-not-trigger messages (its `not` lists and
+# ordinary questions) that describe something now the fitted thresholds may flag,
+# leave-one-out: the false-alarm target.
+FIT_FALSE_ALARMS = 0.02
+CACHE_DIR = ROOT / ".cache" / "triage"  # the catalogue's vectors, per model
+_CANTONESE = re.compile(r"[唔咗嘅冇係佢啲嚟喺嘢]")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Flag a clause when its nearest example is this close and this much closer than the
+    nearest must-not-trigger example; or, whatever the negatives, when it is `certain`."""
+
+    positive: float
+    margin: float
+    certain: float
+    recall: float = 0.0  # of the catalogue's examples, each judged by the others
+    false_alarms: float = 0.0  # of its must-not-trigger examples
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A red flag: its tier and concept, the language to reply in, and what found it."""
+
+    tier: Tier
+    concept: str
+    language: str = "en"
+    signal: Signal = "semantic"
+    score: float = 1.0
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+class Triage:
+    """Red-flag triage over one catalogue; safe to share between requests."""
+
+    def __init__(
+        self,
+        encoder: Any,
+        catalogue: Catalogue | None = None,
+        languages: Languages | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.catalogue = catalogue or load_catalogue()
+        self.languages = languages or load_languages()
+        self.encoder = encoder
+        self.examples = Examples(self.catalogue, encoder, cache_dir)
+        self.lexicon = Lexicon(self.languages)
+        self.terms = Terms({c.id: c.terms for c in self.catalogue.concepts})
+
+        self.thresholds = fit(self.examples)
+
+        self.tiers = {c.id: c.tier for c in self.catalogue.concepts}
+        self.language_of("warm up")  # load the language models now, not on a patient's turn
+
+    @staticmethod
+    def shared(encoder: Any) -> Triage:
+        """One Triage per encoder (the examples are embedded once per process)."""
+        return _shared(encoder)
+
+    def detect(self, message: str) -> Finding | None:
+        """The most urgent red flag `message` may describe, or None."""
+        whole, parts = clauses(message)
+        # In an English message, words the lexicons share with English ("vision", "suicid")
+        # are read in their English frame too.
+        english = self.language_of(message) is None
+        found = [
+            Finding(self.tiers[hit.concept], hit.concept, hit.language, "lexicon")
+            for hit in self.lexicon.find(message, _english_frame if english else None)
+        ]
+        units = all_units(whole, parts)
+        now = [u for u in units if u.about_now]
+        # Clauses that only self-harm can be read in: negated or conditional ones.
+        self_harm = [u for u in units if u.may_be_self_harm and not u.about_now]
+        for unit in now + self_harm:
+            for concept in self.terms.find(unit.text, None if unit.about_now else "self_harm"):
+                found.append(Finding(self.tiers[concept], concept, "en", "terms"))
+            signal = patterns.detect_urgent(unit.text)
+            if signal is not None and (unit.about_now or signal.category == "self_harm"):
+                concept = patterns.CONCEPTS[signal.reason]
+                found.append(Finding(self.tiers[concept], concept, "en", "pattern"))
+        found += self._semantic(message, whole, parts, now, self_harm)
+        return _most_urgent(found, self.language_of(message) if _several(found) else None)
+
+    def _semantic(
+        self,
+        message: str,
+        whole: Clause,
+        parts: list[Clause],
+        now: list[Clause],
+        self_harm: list[Clause],
+    ) -> list[Finding]:
+        units = now + self_harm
+        if not units:
+            return []
+        matrix, as_written = unit_vectors(self.encoder, message, whole, parts, units)
+        if as_written and hasattr(self.encoder, "remember"):
+            self.encoder.remember(message, matrix[-1])  # search asks for it next
+        positive, negative = self.examples.cosines(matrix[: len(units)])
+        # Every concept on the clauses about now; self-harm also on those only it may be
+        # read in (negated, conditional).
+        heads = [
+            (self.examples.score(positive[: len(now)], negative[: len(now)]), now),
+            (self.examples.score(positive, negative, "self_harm"), units),
+        ]
+        t = self.thresholds
+        found = []
+        for near, read in heads:
+            for unit, close in zip(read, near, strict=True):
+                if close.positive >= t.certain or (
+                    close.positive >= t.positive and close.margin >= t.margin
+                ):
+                    found.append(
+                        Finding(
+                            self.tiers[close.concept],
+                            close.concept,
+                            "en",
+                            "semantic",
+                            round(close.positive, 4),
+                            {"clause": unit.text, "margin": round(close.margin, 4)},
+                        )
+                    )
+        return found
+
+    def language_of(self, message: str) -> str | None:
+        """The code of the other language `message` is written in, when it is clear."""
+        return detect_language(message, tuple(self.languages.languages))
+
+
+@cache
+def _shared(encoder: Any) -> Triage:
+    return Triage(encoder, cache_dir=CACHE_DIR)
+
+
+def _english_frame(clause: str, concept: str) -> bool:
+    """Whether an English clause may describe `concept` happening now."""
+    framed = frame(normalise(clause))
+    return framed.may_be_self_harm if concept == "self_harm" else framed.about_now
+
+
+def _several(found: list[Finding]) -> bool:
+    """Whether lexicons of more than one language matched (zh and yue share words)."""
+    return len({f.language for f in found if f.language != "en"}) > 1
+
+
+def _most_urgent(found: list[Finding], language: str | None = None) -> Finding | None:
+    """Self-harm first (its reply gives both numbers), then tier A, then the best score; a
+    lexicon finding carries the patient's language, which the reply keeps (`language`, the
+    detected one, decides when lexicons of several languages matched)."""
+    if not found:
+        return None
+    ranked = sorted(
+        found,
+        key=lambda f: (f.concept != "self_harm", f.tier != "A", f.signal != "lexicon", -f.score),
+    )
+    best = ranked[0]
+    other = next((f.language for f in found if f.language != "en"), None)
+    if language is not None and any(f.language == language for f in found):
+        other = language
+    if other is not None and best.language != other:
+        best = Finding(best.tier, best.concept, other, best.signal, best.score, best.details)
+    return best
+
+
+def fit(examples: Examples) -> Thresholds:
+    """The semantic thresholds that catch the most catalogue examples while flagging at
+    most `FIT_FALSE_ALARMS` of its must-not-trigger messages, each judged as the detector
+    would judge it (its clauses about now) against the other examples (leave-one-out).
+
+    Fitted on the semantic signal alone: fitted jointly with the terms and patterns (which
+    then take part of the budget) it caught fewer emergencies for fewer false alarms
+    (docs/triage.md has both figures), and a missed emergency costs more.
+    """
+    n_pos = len(examples.positive_texts)
+    neg_index = {t: i for i, t in enumerate(examples.negative_texts)}
+    best, margin = [], []
+    row = 0
+    for text_no, units in enumerate(examples.units):
+        vectors = examples.unit_vectors[row : row + len(units)]
+        row += len(units)
+        if not units:
+            best.append(-1.0)
+            margin.append(-1.0)
+            continue
+        pos = vectors @ examples.positive.T
+        neg = vectors @ examples.negative.T
+        if text_no < n_pos:
+            pos[:, text_no] = -1.0  # leave the example itself out
+        else:
+            own = neg_index.get(examples.all_negative_texts[text_no - n_pos])
+            if own is not None:
+                neg[:, own] = -1.0
+        # The unit the detector would flag first: the closest to a positive.
+        top = max(examples.score(pos, neg), key=lambda c: c.positive)
+        best.append(top.positive)
+        margin.append(top.margin)
+    near, gaps = np.array(best), np.array(margin)
+    is_pos = np.arange(len(near)) < n_pos
+    # The false-alarm budget is over the negatives the semantic signal reads at all: those
+    # whose frames cancel every clause are spared anyway, and counting them would loosen
+    # the thresholds whenever the frames improve.
+    ordinary = ~is_pos & np.array([bool(units) for units in examples.units])
+    found: Thresholds | None = None
+    for positive in np.arange(0.30, 0.80, 0.01):
+        for gap in np.arange(-0.10, 0.15, 0.01):
+            for certain in (0.75, 0.8, 0.85, 0.9, 1.01):
+                flagged = (near >= certain) | ((near >= positive) & (gaps >= gap))
+                alarms = float(flagged[ordinary].mean()) if ordinary.any() else 0.0
+                if alarms > FIT_FALSE_ALARMS:
+                    continue
+                recall = float(flagged[is_pos].mean())
+                if found is None or recall > found.recall + 1e-9:
+                    found = Thresholds(float(positive), float(gap), float(certain), recall, alarms)
+    assert found is not None, "no thresholds meet the false-alarm bound"
+    return found
+
+
+_LINGUA: dict[str, str] = {}
+
+
+@cache
+def _detector(codes: tuple[str, ...]) -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    packs = load_languages().languages
+    wanted = {Language.ENGLISH}
+    for code in codes:
+        wanted.add(getattr(Language, packs[code].lingua))
+        _LINGUA.setdefault(packs[code].lingua, code)
+    # Low-accuracy mode (trigrams only): 12 MB and 40 ms to load instead of 110 MB and
+    # 0.7 s; scripts tell most of these languages apart anyway, and a wrong guess on a
+    # short message only costs the safety line in the patient's language.
+    return LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
+
+
+@lru_cache(maxsize=1024)  # triage and the reply both ask, one after the other
+def detect_language(message: str, codes: tuple[str, ...]) -> str | None:
+    """The language code (of `codes`) `message` is confidently written in; None for English
+    or when unsure. Cantonese and Mandarin share a detector: Cantonese words decide."""
+    letters = sum(ch.isalpha() for ch in message)
+    if letters < 2:
+        return None
+    detector = _detector(codes)
+    values = detector.compute_language_confidence_values(message)
+    if not values or values[0].language.name == "ENGLISH" or values[0].value < 0.5:
+        return None
+    code = _LINGUA.get(values[0].language.name)
+    if code == "zh" and "yue" in codes and _CANTONESE.search(message):
+        return "yue"
+    return code

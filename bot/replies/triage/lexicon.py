@@ -1,0 +1,290 @@
+"""Red-flag terms in the patient's language, matched after folding away what people leave
+out when they type fast: accents (Vietnamese without its marks), Arabic short vowels and
+letter variants, width and case.
+
+The embedding model is English-only, so other languages rely on these lexicons
+(`languages.yaml`). A term is cancelled by a negation cue just before it in the same
+clause ("没有发烧", "no tengo fiebre") and by a past, hypothetical or general-knowledge cue
+anywhere in that clause; self-harm is never cancelled by negation, which is how people
+say it ("I don't want to live").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.replies.triage.catalogue import LanguagePack, Languages, Term
+
+_ARABIC_MARKS = re.compile(r"[\u064B-\u0652\u0670\u0640]")
+_ARABIC_LETTERS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
+)
+# Clause breaks in the scripts of the ten languages.
+_BREAKS = re.compile(r"[.!?;,\n。！？；，、،؛؟।॥…]+")
+_SPACED = re.compile(r"[a-z\u0370-\u03ff]")  # Latin and Greek: terms may be stems
+# Scripts that put spaces between words, for negation words (Arabic, Devanagari and
+# Gurmukhi too: there a negator is a word of its own, not the end of another word).
+_WORDED = re.compile(r"[a-z\u0370-\u03ff\u0600-\u06ff\u0900-\u097f\u0a00-\u0a7f]")
+# A word start: no letter of the same script just before ("打完botox" still matches "botox").
+_LATIN_START = r"(?<![a-z0-9])"
+_GREEK_START = r"(?<![\u0370-\u03ff])"
+# Laughter, in the ten languages' ways of typing it: "jaja", "哈哈", "χαχα".
+_LAUGH = re.compile(
+    r"(?<![\w])(?:ha(?:ha)+|he(?:he)+|ja(?:ja)+|je(?:je)+|xa(?:xa)+|χα(?:χα)+|lol|lmao|kkk+)(?![\w])"
+    r"|哈哈|呵呵|笑死|😂|🤣"
+)
+# Characters before a term in which a negation cue cancels it: about three words, or (in
+# scripts without spaces) four characters ("没有发烧").
+NEGATION_WINDOW = 20
+
+
+def fold(text: str) -> str:
+    """Case, width, accents and Arabic marks folded, so typed variants compare equal."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    decomposed = unicodedata.normalize("NFD", text)
+    # Strip combining accents from Latin and Greek letters only: in Devanagari, Gurmukhi
+    # and Arabic the combining marks are part of the letters.
+    out: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char) and out and _SPACED.match(out[-1]):
+            continue
+        out.append(char)
+    text = unicodedata.normalize("NFC", "".join(out)).replace("đ", "d")
+    return re.sub(r"\s+", " ", text)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    concept: str
+    parts: tuple[re.Pattern[str], ...]
+    # Each part's alternatives as plain text: a part can only match when one occurs, and
+    # a substring test is a hundred times cheaper than the pattern (thousands of terms).
+    literals: tuple[tuple[str, ...], ...] = ()
+
+    def may_match(self, present: set[str]) -> bool:
+        """Whether every part has an alternative among the literals `present` in a text."""
+        return all(any(word in present for word in words) for words in self.literals)
+
+
+class LiteralIndex:
+    """Which of many terms could occur in a text, from one pass over it.
+
+    Every alternative of every part is a literal; a text's literals are found by looking,
+    at each position, only at the literals that begin with the two characters there (all
+    literals matching at one position are prefixes of the longest, so none is missed).
+    Only terms whose every part has a present literal go on to their patterns.
+    """
+
+    def __init__(self, terms: list[_Compiled]) -> None:
+        self.terms = terms
+        literals = {word for term in terms for words in term.literals for word in words}
+        self._by_start: dict[str, list[str]] = {}
+        for word in sorted(literals, key=len, reverse=True):
+            self._by_start.setdefault(word[:2], []).append(word)
+        self._first: dict[str, list[int]] = {}
+        for n, term in enumerate(terms):
+            for word in term.literals[0]:
+                self._first.setdefault(word, []).append(n)
+
+    def present(self, text: str) -> set[str]:
+        """The literals occurring in `text` (folded)."""
+        found: set[str] = set()
+        for at in range(len(text)):
+            for key in (text[at : at + 2], text[at]):
+                for word in self._by_start.get(key, ()):
+                    if text.startswith(word, at):
+                        found.add(word)
+        return found
+
+    def candidates(self, text: str) -> list[_Compiled]:
+        """The terms that may match `text`, in their order."""
+        present = self.present(text)
+        rows = sorted({n for word in present for n in self._first.get(word, ())})
+        return [self.terms[n] for n in rows if self.terms[n].may_match(present)]
+
+
+def _part(text: str) -> re.Pattern[str]:
+    """One part of a term; "a|b" means either. Spaced scripts match at a word start
+    (stems may end mid-word: "respir" matches "respirar")."""
+    alternatives = []
+    for alternative in fold(text).split("|"):
+        folded = re.escape(alternative.strip())
+        if folded:
+            start = "" if not _SPACED.match(folded[:1]) else _LATIN_START
+            if "\u0370" <= folded[:1] <= "\u03ff":
+                start = _GREEK_START
+            alternatives.append(start + folded)
+    return re.compile("|".join(alternatives))
+
+
+class Terms:
+    """One language's terms by concept, compiled once; `find` says which occur in a text."""
+
+    def __init__(self, terms: dict[str, list[Term]]) -> None:
+        self.compiled = [
+            _Compiled(
+                concept,
+                tuple(_part(p) for p in parts),
+                tuple(tuple(a.strip() for a in fold(p).split("|") if a.strip()) for p in parts),
+            )
+            for concept, concept_terms in terms.items()
+            for t in concept_terms
+            for parts in [[t] if isinstance(t, str) else t]
+            if all(parts)
+        ]
+        self.index = LiteralIndex(self.compiled)
+
+    def find(self, text: str, only: str | None = None) -> list[str]:
+        """The concepts (or only `only`) with a term whose parts all occur in `text`."""
+        folded = fold(text)
+        return list(
+            dict.fromkeys(
+                term.concept
+                for term in self.index.candidates(folded)
+                if (only is None or term.concept == only)
+                and all(part.search(folded) for part in term.parts)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A lexicon match: which language and concept."""
+
+    language: str
+    concept: str
+
+
+class Lexicon:
+    """Every language's terms, compiled once."""
+
+    def __init__(self, languages: Languages) -> None:
+        self.packs: dict[str, LanguagePack] = languages.languages
+        self._terms: dict[str, LiteralIndex] = {}
+        self._cues: dict[str, dict[str, re.Pattern[str] | None]] = {}
+        self._negators: dict[str, tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
+        self._after: dict[str, bool] = {}
+        for code, pack in self.packs.items():
+            self._terms[code] = Terms(pack.terms).index
+            self._cues[code] = {
+                name: _alternation(getattr(pack, name))
+                for name in ("negation", "past", "hypothetical", "general")
+            }
+            self._negators[code] = _negators(pack.negators)
+            self._after[code] = pack.negators_after
+
+    def find(self, message: str, keep: Callable[[str, str], bool] | None = None) -> list[Hit]:
+        """Concepts whose terms occur in `message` uncancelled, in every language.
+
+        A term's parts may sit in different clauses ("打完玻尿酸，眼睛看不清"); a cue
+        cancels it inside the clause where the term's last part stands. `keep(clause,
+        concept)`, when given, may cancel it too, in the clause of any of its parts (English
+        frames, for words shared with English such as "vision" or "suicid").
+        """
+        found: list[Hit] = []
+        text = fold(message)
+        bounds = [0] + [m.end() for m in _BREAKS.finditer(text)] + [len(text) + 1]
+        for code, index in self._terms.items():
+            cues = self._cues[code]
+            for term in index.candidates(text):
+                spans = _locate(term, text)
+                if spans is None:
+                    continue
+                clause = _clause_at(text, bounds, max(spans))
+                if term.concept != "self_harm":
+                    if _LAUGH.search(clause) or any(
+                        cue is not None and cue.search(clause)
+                        for name, cue in cues.items()
+                        if name != "negation"
+                    ):
+                        continue
+                last = max(spans)
+                # Self-harm is said with negations ("不想活了"), so its terms carry their
+                # own; a negation right before one ("我不想伤害自己") is a denial.
+                negation = None if term.concept == "self_harm" else cues["negation"]
+                if any(self._negated(code, text, span, negation, span == last) for span in spans):
+                    continue
+                if keep is not None and not all(
+                    keep(_clause_at(text, bounds, span), term.concept) for span in spans
+                ):
+                    continue
+                found.append(Hit(code, term.concept))
+        return list(dict.fromkeys(found))
+
+    def _negated(
+        self,
+        code: str,
+        text: str,
+        span: tuple[int, int],
+        negation: re.Pattern[str] | None,
+        last: bool,
+    ) -> bool:
+        """Whether a negation stands right before a part (or, for some languages, right
+        after the last one)."""
+        start, end = span
+        spaced = _WORDED.match(text[start : start + 1]) is not None
+        window = NEGATION_WINDOW if spaced else 4
+        before = text[max(0, start - window) : start]
+        if negation is not None and negation.search(before):
+            return True
+        negators = self._negators.get(code)
+        if negators is None:
+            return False
+        near, far = negators
+        if near.search(text[max(0, start - 40) : start]):
+            return True
+        return last and self._after.get(code, False) and bool(far.search(text[end : end + 25]))
+
+
+def _clause_at(text: str, bounds: list[int], span: tuple[int, int]) -> str:
+    """The clause of `text` a span stands in (`bounds`: where clauses start)."""
+    start = max(b for b in bounds if b <= span[0])
+    end = min(b for b in bounds if b > span[1] - 1)
+    return text[start:end]
+
+
+def _locate(term: _Compiled, text: str) -> list[tuple[int, int]] | None:
+    """Where each of the term's parts stands, when every part occurs in `text`."""
+    spans = []
+    for part in term.parts:
+        match = part.search(text)
+        if match is None:
+            return None
+        spans.append((match.start(), match.end()))
+    return spans
+
+
+def _negators(words: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """Bare negation words as two patterns: one that must end right before a part (the
+    last two characters in scripts without spaces; the previous two words otherwise), and
+    one for the two words right after it."""
+    folded = sorted({fold(w).strip() for w in words if w.strip()}, key=len, reverse=True)
+    if not folded:
+        return None
+    spaced = [re.escape(w) for w in folded if _WORDED.match(w[:1]) or " " in w]
+    unspaced = [re.escape(w) for w in folded if not (_WORDED.match(w[:1]) or " " in w)]
+    near = []
+    if spaced:
+        near.append(rf"(?<![\w])(?:{'|'.join(spaced)})(?:\s+\S+)?\s+$")
+    if unspaced:
+        near.append(rf"(?:{'|'.join(unspaced)}).?$")
+    far = rf"^\s*(?:\S+\s+)?(?:{'|'.join(re.escape(w) for w in folded)})(?![\w])"
+    return re.compile("|".join(near)), re.compile(far)
+
+
+def _alternation(words: list[Term]) -> re.Pattern[str] | None:
+    """Cue words as one pattern. In spaced scripts a short cue (three letters or fewer:
+    "si", "se", "αν", "if") must be a whole word, or it would match inside others
+    ("siento", "sento"); longer ones may be stems."""
+    patterns = []
+    for word in (w for w in words if isinstance(w, str) and w.strip()):
+        folded = fold(word).strip()
+        pattern = _part(word).pattern
+        if _SPACED.match(folded[:1]) and len(folded) <= 3:
+            pattern = rf"(?<![\w]){re.escape(folded)}(?![\w])"
+        patterns.append(pattern)
+    return re.compile("|".join(patterns)) if patterns else None

@@ -1,0 +1,248 @@
+"""Red-flag triage: the catalogue, the frames that cancel a clause, the languages, the
+targets on sets written apart from the catalogue, and what the patient is shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.quality import triage as evaluation
+from bot.replies.triage.catalogue import load_catalogue, load_languages
+from bot.replies.triage.clauses import clauses
+from bot.replies.triage.detector import Triage
+from bot.replies.triage.lexicon import fold
+from bot.search.embedder import Embedder
+from bot.settings import Settings
+from bot.web.app import create_app
+
+CONCEPTS_NEEDED = {
+    "vision_change_filler", "vascular_occlusion", "expanding_haematoma",
+    "airway_neck_haematoma", "retrobulbar_haematoma", "heavy_bleeding", "necrosis",
+    "wound_dehiscence", "infection_fever", "sepsis_toxic_shock", "dvt", "pulmonary_embolism",
+    "fat_embolism", "anaphylaxis", "local_anaesthetic_toxicity", "botulinum_spread",
+    "chest_pain", "breathing_difficulty", "collapse_seizure", "self_harm",
+}  # fmt: skip
+LANGUAGES_NEEDED = {"zh", "yue", "ar", "vi", "pa", "el", "it", "tl", "hi", "es"}
+
+
+@pytest.fixture(scope="module")
+def triage(embedder: Embedder) -> Triage:
+    return Triage.shared(embedder)
+
+
+@pytest.fixture(scope="module")
+def results(triage: Triage) -> dict:
+    return evaluation.metrics(evaluation.run(triage, evaluation.default_cases()))
+
+
+# The catalogue
+
+
+def test_the_catalogue_covers_every_red_flag_with_enough_examples() -> None:
+    catalogue = load_catalogue()
+    assert {c.id for c in catalogue.concepts} >= CONCEPTS_NEEDED
+    for concept in catalogue.concepts:
+        assert len(concept.examples) >= 30, concept.id
+        assert concept.not_, f"{concept.id} says nothing about what must not trigger it"
+        assert concept.why and concept.sources, concept.id
+    assert "reviewed_by" in catalogue.model_fields_set or catalogue.reviewed_by is not None
+
+
+def test_every_language_has_terms_for_each_concept_and_its_replies() -> None:
+    languages = load_languages().languages
+    assert set(languages) >= LANGUAGES_NEEDED
+    for code, pack in languages.items():
+        assert set(pack.terms) >= CONCEPTS_NEEDED, code
+        assert "000" in pack.replies.A and "000" in pack.replies.B, code
+        assert "13 11 14" in pack.replies.self_harm, code
+        assert "131 450" in pack.replies.english_only, code
+
+
+def test_the_eval_sets_share_no_sentence_with_the_catalogue() -> None:
+    """An evaluation set written apart from what the method is built from."""
+    catalogue = load_catalogue()
+    built_from = {
+        fold(t).strip(" .!?") for c in catalogue.concepts for t in [*c.examples, *c.not_]
+    } | {fold(t).strip(" .!?") for t in catalogue.general_negatives}
+    shared = [
+        c.text for c in evaluation.default_cases() if fold(c.text).strip(" .!?") in built_from
+    ]
+    assert shared == []
+
+
+def test_the_eval_sets_are_as_large_as_promised() -> None:
+    cases = evaluation.default_cases()
+    positives = [c for c in cases if c.urgent and c.lang == "en" and c.concept]
+    assert len(positives) >= 300
+    assert len([c for c in cases if not c.urgent]) >= 1500
+    for concept in CONCEPTS_NEEDED:
+        assert sum(c.concept == concept for c in positives) >= 20, concept
+    for code in evaluation.MAJOR_LANGUAGES:
+        assert sum(c.urgent and c.lang == code for c in cases) >= 30, code
+    assert sum(c.canonical for c in cases) >= 20
+
+
+# Frames
+
+
+@pytest.mark.parametrize(
+    ("message", "now"),
+    [
+        ("no fever but the wound has split open", [False, True]),
+        ("what should I do if I get chest pain after surgery?", [False]),
+        ("I had a DVT five years ago, can I still have a tummy tuck?", [False, True]),
+        ("can filler cause blindness?", [False]),
+        ("he's not breathing", [True]),
+        ("I don't want to live anymore", [True]),
+        ("my vision is fine, just swollen", [False, True]),
+    ],
+)
+def test_clauses_are_framed(message: str, now: list[bool]) -> None:
+    assert [c.about_now for c in clauses(message)[1]] == now
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no fever, no redness, just wondering when i can shower after my tummy tuck",
+        "what are the warning signs of a blood clot after surgery?",
+        "what should i do if my lip goes white after filler?",
+        "i had a reaction to filler years ago, is it safe to try again?",
+        "can botox cause trouble swallowing?",
+        "this waiting is killing me, when will my swelling go down",
+    ],
+)
+def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message: str) -> None:
+    assert triage.detect(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "concept", "tier"),
+    [
+        (
+            "no fever but my tummy tuck wound has come apart in the middle",
+            "wound_dehiscence",
+            "B",
+        ),
+        (
+            "my chin filler was done friday, it looked great, but the skin under it is grey "
+            "and blotchy",
+            "vascular_occlusion",
+            "B",
+        ),
+        (
+            "everything is going dark in my right eye since the filler in my nose",
+            "vision_change_filler",
+            "A",
+        ),
+        (
+            "i've got all my sleeping tablets lined up and i'm going to take them tonight",
+            "self_harm",
+            "A",
+        ),
+    ],
+)
+def test_a_red_flag_is_found_in_its_clause(
+    triage: Triage, message: str, concept: str, tier: str
+) -> None:
+    found = triage.detect(message)
+    assert found is not None and (found.concept, found.tier) == (concept, tier)
+
+
+# Targets, on sets written apart from the catalogue (bot eval --triage)
+
+
+def test_english_triage_meets_the_issue_targets(triage: Triage) -> None:
+    """Tier A >= 0.97, A+B >= 0.95, self-harm >= 0.95, false alarms <= 3%, in English."""
+    english = [c for c in evaluation.default_cases() if c.lang == "en"]
+    met = evaluation.checks(evaluation.metrics(evaluation.run(triage, english)))
+    assert {k: v for k, v in met.items() if not k.startswith("language_A")} == {
+        "sensitivity_A": True,
+        "sensitivity_AB": True,
+        "sensitivity_self_harm": True,
+        "false_alarm_rate": True,
+        "canonical_missed": True,
+    }
+
+
+def test_all_languages_together_stay_at_their_measured_level(results: dict) -> None:
+    """Not yet the targets (docs/triage.md): floors, so a change cannot quietly lose ground."""
+    assert results["sensitivity_A"]["rate"] >= 0.93
+    assert results["sensitivity_AB"]["rate"] >= 0.93
+    assert results["false_alarm_rate"]["rate"] <= 0.035
+    for code in evaluation.MAJOR_LANGUAGES:
+        assert results["by_language_A"][code]["rate"] >= 0.75, code
+
+
+def test_every_concept_is_caught_most_of_the_time(results: dict) -> None:
+    low = {k: round(r["rate"], 2) for k, r in results["by_concept"].items() if r["rate"] < 0.8}
+    assert low == {}
+
+
+def test_every_language_is_caught_most_of_the_time(results: dict) -> None:
+    low = {k: round(r["rate"], 2) for k, r in results["by_language"].items() if r["rate"] < 0.75}
+    assert low == {}
+
+
+def test_no_canonical_emergency_is_missed(triage: Triage) -> None:
+    canonical = evaluation.load(evaluation.CANONICAL, canonical=True)
+    missed = [c.text for c in canonical if triage.detect(c.text) is None]
+    assert missed == []
+
+
+def test_wilson_interval() -> None:
+    low, high = evaluation.wilson(95, 100)
+    assert round(low, 3) == 0.888 and round(high, 3) == 0.978
+    assert evaluation.wilson(0, 0) == (0.0, 1.0)
+
+
+# What the patient sees
+
+
+@pytest.fixture(scope="module")
+def chat(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_an_urgent_reply_carries_its_tier_and_concept(chat: TestClient) -> None:
+    reply = chat.post(
+        "/api/chat", json={"message": "i cant see out of my left eye since my filler"}
+    )
+    body = reply.json()
+    assert body["kind"] == "urgent" and body["passages"] == []
+    assert body["urgent"]["tier"] == "A" and body["urgent"]["concept"] == "vision_change_filler"
+    assert "000" in body["message"]
+
+
+def test_a_tier_b_reply_names_the_treating_clinician_and_why(chat: TestClient) -> None:
+    body = chat.post(
+        "/api/chat", json={"message": "the filler in my lip has turned it white and blotchy"}
+    ).json()
+    concept = load_catalogue().concept("vascular_occlusion")
+    assert body["urgent"]["tier"] == "B"
+    assert concept.treater in body["message"] and concept.why in body["message"]
+
+
+def test_an_emergency_in_mandarin_is_answered_in_mandarin_too(chat: TestClient) -> None:
+    body = chat.post("/api/chat", json={"message": "我喘不过气来，救命"}).json()
+    assert body["kind"] == "urgent" and body["urgent"]["language"] == "zh"
+    assert body["urgent"]["translation"] == load_languages().languages["zh"].replies.A
+    page = chat.post("/", data={"message": "我喘不过气来，救命"}).text
+    assert 'class="cc-translation" lang="zh"' in page
+
+
+def test_a_question_in_another_language_gets_the_safety_line(chat: TestClient) -> None:
+    body = chat.post("/api/chat", json={"message": "¿Cuánto cuesta una consulta con el cirujano?"})
+    notice = body.json()["language_notice"]
+    assert notice == load_languages().languages["es"].replies.english_only
+    assert "000" in notice and "131 450" in notice
+
+
+def test_an_english_question_gets_no_language_line(chat: TestClient) -> None:
+    body = chat.post("/api/chat", json={"message": "what are exosomes?"}).json()
+    assert body["kind"] == "answer" and body["language_notice"] is None
+    assert json.loads(json.dumps(body))["urgent"] is None
