@@ -147,6 +147,20 @@ def test_urgent_reply_comes_first_with_the_call_to_make(page: Page, server: Serv
     shot(page, "03-widget-urgent")
 
 
+def test_an_emergency_in_another_language_is_shown_in_it_first(page: Page, server: Server) -> None:
+    open_widget(page, f"{server.base}/demo")
+    ask(page, "打完玻尿酸以后我的眼睛突然看不见了，怎么办")
+    card = page.locator(".cc-log > .cc-bot").last.locator(".cc-urgent")
+    translated = card.locator(".cc-translation")
+    assert translated.get_attribute("lang") == "zh" and "000" in translated.inner_text()
+    assert card.locator("p").first.get_attribute("class") == "cc-translation"
+    assert card.get_by_role("link", name="Call 000").count() == 1
+    shot(page, "03b-widget-urgent-mandarin")
+    ask(page, "¿Cuánto cuesta una consulta?")
+    notice = page.locator(".cc-log > .cc-bot").last.locator(".cc-lang")
+    assert "131 450" in notice.inner_text()
+
+
 def test_no_answer_shows_the_clinic_contact(page: Page, server: Server) -> None:
     open_widget(page, f"{server.base}/demo")
     ask(page, HOURS)

@@ -82,7 +82,6 @@ class Examples:
         self.positive = vectors[: len(self.positive_texts)]
         self.negative = vectors[len(self.positive_texts) :]
         self.unit_vectors = _cached_units(messages, framed, encoder, cache_dir)
-        self._label_index = np.array([self.concepts.index(label) for label in self.labels])
         # Each concept's examples are contiguous: a row of column numbers per concept,
         # padded to the longest, so all concepts are scored in one array operation.
         longest = max(len(c.examples) for c in catalogue.concepts)
@@ -127,13 +126,6 @@ class Examples:
             for r, c in enumerate(best)
         ]
 
-    def per_concept(self, vector: np.ndarray) -> dict[str, float]:
-        """The nearest example's cosine for every concept (for the staff's details)."""
-        sims = self.positive @ vector
-        best = np.full(len(self.concepts), -1.0)
-        np.maximum.at(best, self._label_index, sims)
-        return {c: float(s) for c, s in zip(self.concepts, best, strict=True)}
-
 
 def _cached_units(
     messages: list[str],
@@ -150,7 +142,7 @@ def _cached_units(
             units = now_units(whole, parts)
             if units:
                 rows.append(unit_vectors(encoder, message, whole, parts, units)[0][: len(units)])
-        return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
+        return np.vstack(rows) if rows else np.zeros((0, encoder.dim), dtype=np.float32)
 
     return _cached_vectors(key, encoder, cache_dir, embed)
 
