@@ -262,7 +262,8 @@ def cached_figures(triage: Triage, cache_dir: Path) -> dict[str, float]:
     measurement takes about ten seconds) until the catalogue, the model or a set changes.
     """
     digest = hashlib.sha256(fingerprint().encode() + triage.encoder.name.encode())
-    for path in (*SETS, CANONICAL, RETRIEVAL_EVAL):
+    code = sorted((ROOT / "bot" / "replies" / "triage").glob("*.py"))  # the method, too
+    for path in (*SETS, CANONICAL, RETRIEVAL_EVAL, *code):
         digest.update(path.read_bytes() if path.is_file() else b"")
     path = cache_dir / f"figures-{digest.hexdigest()[:20]}.json"
     try:

@@ -35,9 +35,8 @@ from bot.settings import ROOT
 Signal = Literal["semantic", "pattern", "lexicon", "terms"]
 # The largest share of the catalogue's must-not-trigger messages (its `not` lists and
 # ordinary questions) that describe something now the fitted thresholds may flag,
-# leave-one-out. 2%, not the 3% target: these are the hard ones, and at 3% the English
-# development set's false alarms rose to 3.2% (docs/triage.md).
-FIT_FALSE_ALARMS = 0.02
+# leave-one-out: the false-alarm target, on the hardest of the catalogue's messages.
+FIT_FALSE_ALARMS = 0.03
 CACHE_DIR = ROOT / ".cache" / "triage"  # the catalogue's vectors, per model
 _CANTONESE = re.compile(r"[唔咗嘅冇係佢啲嚟喺嘢]")
 

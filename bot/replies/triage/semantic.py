@@ -133,8 +133,12 @@ def _cached_units(
     encoder: Any,
     cache_dir: Path | None,
 ) -> np.ndarray:
-    """The examples' unit vectors (`unit_vectors` of each), cached like the examples'."""
-    key = [f"units-v2\x01{m}" for m in messages]
+    """The examples' unit vectors (`unit_vectors` of each), cached like the examples' and
+    keyed by the units themselves (a change to how clauses are cut is a new key)."""
+    key = [
+        "\x01".join(["units-v3", m, *(u.text for u in now_units(w, parts))])
+        for m, (w, parts) in zip(messages, framed, strict=True)
+    ]
 
     def embed(_: list[str]) -> np.ndarray:
         rows = []
@@ -161,7 +165,7 @@ def _cached_vectors(
     if path is not None and path.is_file():
         try:
             stored = np.load(path)
-            if embed is not None or stored.shape[0] == len(texts):
+            if stored.shape[0] == (len(texts) if embed is None else stored.shape[0]):
                 return np.asarray(stored, dtype=np.float32)
         except (OSError, ValueError) as exc:
             log.warning("triage vectors cache unreadable (%s); embedding again", exc)
