@@ -81,9 +81,7 @@ class Triage:
         self.examples = Examples(self.catalogue, encoder, cache_dir)
         self.lexicon = Lexicon(self.languages)
         self.terms = Terms({c.id: c.terms for c in self.catalogue.concepts})
-
         self.thresholds = fit(self.examples)
-
         self.tiers = {c.id: c.tier for c in self.catalogue.concepts}
         self.language_of("warm up")  # load the language models now, not on a patient's turn
 
