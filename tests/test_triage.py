@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -244,3 +245,70 @@ def test_an_english_question_gets_no_language_line(chat: TestClient) -> None:
     body = chat.post("/api/chat", json={"message": "what are exosomes?"}).json()
     assert body["kind"] == "answer" and body["language_notice"] is None
     assert json.loads(json.dumps(body))["urgent"] is None
+
+
+# Bad catalogue edits fail loudly, at load and in the tests
+
+
+def _catalogue_data() -> dict:
+    import yaml
+
+    from bot.replies.triage.catalogue import CATALOGUE
+
+    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+
+
+def test_a_broken_catalogue_is_refused_with_the_reason() -> None:
+    from pydantic import ValidationError
+
+    from bot.replies.triage.catalogue import Catalogue
+
+    data = _catalogue_data()
+    twice = {**data, "concepts": [*data["concepts"], data["concepts"][0]]}
+    with pytest.raises(ValidationError, match="appears twice"):
+        Catalogue.model_validate(twice)
+    no_why = {**data, "replies": {**data["replies"], "B": "Call your surgeon."}}
+    with pytest.raises(ValidationError, match="treater"):
+        Catalogue.model_validate(no_why)
+    unknown_source = {**data, "concepts": [{**data["concepts"][0], "sources": ["nowhere"]}]}
+    with pytest.raises(ValidationError, match="unknown sources"):
+        Catalogue.model_validate(unknown_source)
+    bad_tier = {**data, "concepts": [{**data["concepts"][0], "tier": "C"}]}
+    with pytest.raises(ValidationError):
+        Catalogue.model_validate(bad_tier)
+
+
+def test_a_language_naming_an_unknown_concept_is_refused(tmp_path: Path) -> None:
+    import yaml
+
+    from bot.replies.triage.catalogue import LANGUAGES, load_languages
+
+    data = yaml.safe_load(LANGUAGES.read_text(encoding="utf-8"))
+    data["languages"]["es"]["terms"]["sunburn_from_laser"] = ["quemadura"]
+    path = tmp_path / "languages.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown concepts"):
+        load_languages(path)
+
+
+def test_bot_eval_triage_reports_and_fails_on_a_missed_target(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps({"id": "a", "text": "what are exosomes?", "label": "urgent",
+                    "concept": "chest_pain", "tier": "A", "lang": "en"}) + "\n"
+        + json.dumps({"id": "b", "text": "i cant breathe", "label": "urgent",
+                      "concept": "breathing_difficulty", "tier": "A", "lang": "en"}) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    result = CliRunner().invoke(main, ["eval", "--triage", "--file", str(cases), "-v"])
+    assert result.exit_code == 1
+    assert "sensitivity_A                  0.500 (1/2" in result.output
+    assert "MISS a [en chest_pain] what are exosomes?" in result.output
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x", "text": "hi", "label": "maybe"}\n', encoding="utf-8")
+    failed = CliRunner().invoke(main, ["eval", "--triage", "--file", str(broken)])
+    assert failed.exit_code != 0 and "label must be urgent or ordinary" in str(failed.exception)
