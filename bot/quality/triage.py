@@ -106,10 +106,7 @@ class Outcome:
 
 
 def run(triage: Triage, cases: list[Case]) -> list[Outcome]:
-    """Triage every case, timing each."""
-    # Embed the texts in batches first: the timing below is then the detector's own work
-    # on a warm model, as in the server, where the query's vector is shared with search.
-    triage.encoder.prime([c.text for c in cases]) if hasattr(triage.encoder, "prime") else None
+    """Triage every case, timing each (the model's one run per message included)."""
     outcomes = []
     for case in cases:
         start = time.perf_counter()

@@ -143,10 +143,7 @@ class Answerer:
         s = self.settings
         catalogue = self.triage.catalogue
         concept = catalogue.concept(finding.concept)
-        template = {"A": catalogue.replies.A, "B": catalogue.replies.B}[finding.tier]
-        if finding.concept == "self_harm":
-            template = catalogue.replies.self_harm
-        return template.format(
+        return catalogue.replies.to(finding.concept, finding.tier).format(
             emergency_number=s.emergency_number,
             crisis_line=s.crisis_line,
             clinic_name=s.clinic_name,
@@ -157,14 +154,7 @@ class Answerer:
     def urgent(self, finding: Finding) -> Urgent:
         """What the reply says of the red flag, with the patient's language's reply."""
         pack = self.triage.languages.languages.get(finding.language)
-        translation = None
-        if pack is not None:
-            replies = pack.replies
-            translation = (
-                replies.self_harm
-                if finding.concept == "self_harm"
-                else (replies.A if finding.tier == "A" else replies.B)
-            )
+        translation = pack.replies.to(finding.concept, finding.tier) if pack else None
         concept = self.triage.catalogue.concept(finding.concept)
         return Urgent(finding.tier, finding.concept, concept.title, finding.language, translation)
 

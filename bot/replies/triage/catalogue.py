@@ -48,6 +48,10 @@ class Replies(BaseModel):
     self_harm: str
     english_only: str = ""
 
+    def to(self, concept: str, tier: Tier) -> str:
+        """The reply a red flag gets: self-harm its own, the others their tier's."""
+        return self.self_harm if concept == "self_harm" else {"A": self.A, "B": self.B}[tier]
+
 
 class Catalogue(BaseModel):
     """The English catalogue (`catalogue.yaml`)."""

@@ -126,7 +126,7 @@ class Triage:
         if not units:
             return []
         matrix, as_written = unit_vectors(self.encoder, message, whole, parts, units)
-        if as_written and hasattr(self.encoder, "remember"):
+        if as_written:
             self.encoder.remember(message, matrix[-1])  # search asks for it next
         positive, negative = self.examples.cosines(matrix[: len(units)])
         # Every concept on the clauses about now; self-harm also on those only it may be

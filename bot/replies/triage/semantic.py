@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -27,9 +27,18 @@ class Encoder(Protocol):
     """What triage needs of the embedder."""
 
     name: str
+    dim: int
 
     def encode(self, texts: list[str], progress: bool = False, batch_size: int = 32) -> np.ndarray:
         """Normalised vectors, one row per text."""
+        ...
+
+    def encode_spans(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        """The vector of `text`, then one per character span of it."""
+        ...
+
+    def remember(self, text: str, vector: np.ndarray) -> None:
+        """Keep a vector for `text` in the query cache."""
         ...
 
 
@@ -130,7 +139,7 @@ class Examples:
 def _cached_units(
     messages: list[str],
     framed: list[tuple[Clause, list[Clause]]],
-    encoder: Any,
+    encoder: Encoder,
     cache_dir: Path | None,
 ) -> np.ndarray:
     """The examples' unit vectors (`unit_vectors` of each), cached like the examples' and
@@ -183,7 +192,7 @@ def _cached_vectors(
 
 
 def unit_vectors(
-    encoder: Any, message: str, whole: Clause, parts: list[Clause], units: list[Clause]
+    encoder: Encoder, message: str, whole: Clause, parts: list[Clause], units: list[Clause]
 ) -> tuple[np.ndarray, bool]:
     """A vector per unit, from one run of the model over the message where the encoder can
     (each clause pools its own tokens); then the whole message's vector. The second value
@@ -199,11 +208,7 @@ def unit_vectors(
             where = {whole.span: (0, len(message))} | {
                 p.span: r for p, r in zip(parts, raw, strict=True)
             }
-    spans = [where[u.span] for u in units]
-    if hasattr(encoder, "encode_spans"):
-        vectors = encoder.encode_spans(text, spans)
-    else:
-        vectors = encoder.encode([text] + [text[a:b] for a, b in spans])
+    vectors = encoder.encode_spans(text, [where[u.span] for u in units])
     return np.asarray(vectors[[*range(1, len(vectors)), 0]]), text is message
 
 
