@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 
 from bot.quality import triage as evaluation
 from bot.replies.triage.catalogue import load_catalogue, load_languages
+from bot.replies.triage.classifier import Classifier
 from bot.replies.triage.clauses import clauses
-from bot.replies.triage.detector import Triage
+from bot.replies.triage.detector import FIT_FALSE_ALARMS, Triage, fit
 from bot.replies.triage.lexicon import fold
 from bot.search.embedder import Embedder
 from bot.settings import Settings
@@ -94,11 +95,17 @@ def test_the_eval_sets_are_as_large_as_promised() -> None:
     [
         ("no fever but the wound has split open", [False, True]),
         ("what should I do if I get chest pain after surgery?", [False]),
-        ("I had a DVT five years ago, can I still have a tummy tuck?", [False, True]),
+        ("I had a DVT five years ago, can I still have a tummy tuck?", [False, False]),
         ("can filler cause blindness?", [False]),
         ("he's not breathing", [True]),
         ("I don't want to live anymore", [True]),
         ("my vision is fine, just swollen", [False, True]),
+        ("i fainted at my blood test, would i be ok to have sedation next month?", [False, False]),
+        ("if i get short of breath on the flight, what do i do?", [False, False]),
+        ("the bleeding hasn't slowed at all", [True]),
+        ("a long time ago i had a clot in my leg", [False]),
+        ("i'm going to kill my husband lol", [False]),
+        ("got this pressure in my chest like someone is sitting on it", [True]),
     ],
 )
 def test_clauses_are_framed(message: str, now: list[bool]) -> None:
@@ -114,6 +121,8 @@ def test_clauses_are_framed(message: str, now: list[bool]) -> None:
         "i had a reaction to filler years ago, is it safe to try again?",
         "can botox cause trouble swallowing?",
         "this waiting is killing me, when will my swelling go down",
+        "what are the red flags after a facelift that mean go to hospital?",
+        "my cousin's friend had a clot after lipo, she survived, do you screen for that?",
     ],
 )
 def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message: str) -> None:
@@ -156,28 +165,27 @@ def test_a_red_flag_is_found_in_its_clause(
 # Targets, on sets written apart from the catalogue (bot eval --triage)
 
 
-def test_english_triage_meets_most_issue_targets(triage: Triage) -> None:
-    """In English: A+B >= 0.95, self-harm >= 0.95, false alarms <= 3%, no canonical miss;
-    tier A (target 0.97) at its measured floor (docs/triage.md)."""
+def test_english_triage_meets_the_issue_targets(triage: Triage) -> None:
+    """In English: tier A >= 0.97, A+B >= 0.95, self-harm >= 0.95, false alarms <= 3%, no
+    canonical miss (the blind holdout's figures are lower: docs/triage.md)."""
     english = [c for c in evaluation.default_cases() if c.lang == "en"]
-    results = evaluation.metrics(evaluation.run(triage, english))
-    met = evaluation.checks(results)
-    assert [met[k] for k in ("sensitivity_AB", "sensitivity_self_harm")] == [True, True]
+    met = evaluation.checks(evaluation.metrics(evaluation.run(triage, english)))
+    targets = ("sensitivity_A", "sensitivity_AB", "sensitivity_self_harm")
+    assert [met[k] for k in targets] == [True, True, True]
     assert [met[k] for k in ("false_alarm_rate", "canonical_missed")] == [True, True]
-    assert results["sensitivity_A"]["rate"] >= 0.95
 
 
 def test_all_languages_together_stay_at_their_measured_level(results: dict) -> None:
-    """Not yet the targets (docs/triage.md): floors, so a change cannot quietly lose ground."""
-    assert results["sensitivity_A"]["rate"] >= 0.91
-    assert results["sensitivity_AB"]["rate"] >= 0.91
-    assert results["false_alarm_rate"]["rate"] <= 0.035
+    """Not yet every target (docs/triage.md): floors, so a change cannot quietly lose ground."""
+    assert results["sensitivity_A"]["rate"] >= 0.945
+    assert results["sensitivity_AB"]["rate"] >= 0.945
+    assert results["false_alarm_rate"]["rate"] <= 0.03
     for code in evaluation.MAJOR_LANGUAGES:
-        assert results["by_language_A"][code]["rate"] >= 0.75, code
+        assert results["by_language_A"][code]["rate"] >= 0.8, code
 
 
 def test_every_concept_is_caught_most_of_the_time(results: dict) -> None:
-    low = {k: round(r["rate"], 2) for k, r in results["by_concept"].items() if r["rate"] < 0.7}
+    low = {k: round(r["rate"], 2) for k, r in results["by_concept"].items() if r["rate"] < 0.8}
     assert low == {}
 
 
@@ -190,6 +198,33 @@ def test_no_canonical_emergency_is_missed(triage: Triage) -> None:
     canonical = evaluation.load(evaluation.CANONICAL, canonical=True)
     missed = [c.text for c in canonical if triage.detect(c.text) is None]
     assert missed == []
+
+
+def test_the_classifier_catches_catalogue_examples_nearness_alone_misses(
+    triage: Triage,
+) -> None:
+    """Fitted with the model's out-of-fold scores, the thresholds catch more of the
+    catalogue's examples, each judged without itself, within the same false-alarm budget."""
+    alone = fit(triage.examples)
+    both = triage.thresholds
+    assert both.model <= 1.0 and alone.model > 1.0
+    assert both.recall > alone.recall + 0.05
+    assert both.false_alarms <= FIT_FALSE_ALARMS and alone.false_alarms <= FIT_FALSE_ALARMS
+    chances = triage.model.probabilities(triage.examples.positive[:5])
+    assert chances.shape == (5, len(triage.model.concepts) + 1)
+    assert abs(float(chances.sum(axis=1).mean()) - 1.0) < 1e-5
+
+
+def test_the_fitted_classifier_is_cached_and_a_broken_cache_refitted(
+    triage: Triage, tmp_path: Path
+) -> None:
+    first = Classifier(triage.examples, tmp_path)
+    (cached,) = tmp_path.glob("model-*.npz")
+    again = Classifier(triage.examples, tmp_path)
+    assert (again.coef == first.coef).all() and (again.out_of_fold == first.out_of_fold).all()
+    cached.write_bytes(b"not a model")
+    refitted = Classifier(triage.examples, tmp_path)
+    assert abs(refitted.coef - first.coef).max() < 1e-4
 
 
 def test_wilson_interval() -> None:

@@ -57,6 +57,7 @@ _ABSENCE = (
     r"|go away|getting better|get better|improving|improve|sure|working|work|well|making sense"
     r"|coming back|conscious|awake|right|helping|help|slowing|slow|clotting|answering|answer"
     r"|eating|drinking|peeing|weeing|passing|feel my|see|seeing|talking|speaking|make sense"
+    r"|slowed|stopped|eased|improved|gone down|let up|clotted|come back|came back"
     r"|normal|okay|ok|myself|themselves|herself|himself|want|wanna|know|cope|coping|handle"
     r"|live|living|be here|go on|going on|care"
 )
@@ -77,7 +78,8 @@ _PAST = re.compile(
     r"|months?) (?:ago|back|before)\b|\blast (?:year|month|summer|winter|spring|autumn)\b"
     r"|\b(?:in |since )?(?:19|20)\d\d\b|\bback in\b|\bhistory of\b|\bused to\b|\bpreviously\b"
     r"|\bin the past\b|\bas a (?:kid|child|teen|teenager)\b|\bwhen i was (?:younger|a|an|in|\d+)\b"
-    r"|\byears? ago\b|\bonce\b(?! (?:i|it|the|we|she|he|they|you|my)\b)|\bprevious\b"
+    r"|\byears? ago\b|\b(?:a )?long (?:time )?ago\b|\bages ago\b|\bprevious\b"
+    r"|\bonce\b(?! (?:i|it|the|we|she|he|they|you|my)\b)"
     r"|\bmy (?:last|first|previous|other) (?:\w+ )?(?:session|surgery|treatment|procedure"
     r"|operation|op|time|round|appointment)\b"
     # How a story that is over ends: the event passed, the person recovered.
@@ -88,10 +90,12 @@ _PAST = re.compile(
 )
 # Somebody else's story (not a person the patient is with now), told in the past.
 _STORY = re.compile(
-    r"\b(?:my (?:best |close |old )?(?:friend|friends|mate|sister|cousin|neighbour|neighbor"
+    r"\b(?:my \w+'s (?:son|daughter|husband|wife|partner|kid|child|boyfriend|girlfriend)"
+    r"|my (?:\w+'s )?(?:best |close |old )?(?:friend|friends|mate|sister|cousin|neighbour|neighbor"
     r"|colleague|coworker|co-worker|housemate|flatmate|aunt|auntie|uncle|boss|niece|nephew"
     r"|sister in law|sister-in-law|brother in law|friend's|mum's friend|mother's friend|workmate)"
-    r"|someone|somebody|a (?:girl|woman|guy|lady|friend|client|patient)|people|celebrit\w+"
+    r"|(?<!like )(?<!as if )(?<!as though )someone|(?<!like )somebody"
+    r"|a (?:girl|woman|guy|lady|friend|client|patient)|people|celebrit\w+"
     r"|influencer|tiktok|instagram|youtube|reddit|forum|the news)\b",
     re.IGNORECASE,
 )
@@ -142,7 +146,10 @@ _IDIOM = re.compile(
     r"\b(?:die|dying|died|dead) (?:of|from|with) (?:embarrassment|laughter|laughing|boredom"
     r"|shame|excitement|curiosity|jealousy)\b|\bdying to\b|\bkilling me\b|\bkill for\b"
     r"|\bto die for\b|\bliterally (?:dead|dying|died)\b|\bkill(?:ing)? (?:it|time)\b"
-    r"|\bdrop dead gorgeous\b",
+    r"|\bdrop dead gorgeous\b|\bearly grave\b|\bdead (?:serious|set|keen|tired|easy)\b"
+    r"|\bkill to\b|\b(?:from|with) (?:excitement|laughing|laughter)\b"
+    r"|\b(?:kill|murder|strangle) (?:him|her|them|my (?!self)(?:husband|wife|partner|boyfriend"
+    r"|girlfriend|kids?|mum|mom|dad|sister|brother|surgeon|doctor|friend|boss))\b",
     re.IGNORECASE,
 )
 # A definition asked for, with nobody in it: "what is a seizure?", "why do nipples go dark?".
@@ -163,7 +170,7 @@ _GENERAL = re.compile(
     r"|increase)|tell me about|statistics|percentage|read (?:that|about|online)|heard (?:that"
     r"|about)|is (?:that|it) (?:common|possible|a thing|likely|usual|rare)|can that happen"
     r"|does that happen|what'?s the (?:chance|risk|likelihood)|is there a link|always serious"
-    r"|why do (?:some )?people)\b",
+    r"|why do (?:some )?people|red flags?|danger signs|what (?:signs|symptoms)|is it true)\b",
     re.IGNORECASE,
 )
 _NOW = re.compile(
@@ -273,7 +280,34 @@ _OVER = re.compile(
     r"\b(?:(?:she|he|they|it)(?:'s|'re| is| are| was) (?:fine|ok|okay|good|better|all good"
     r"|healed|all healed)(?: now)?|(?:it|that) (?:resolved|settled|healed|cleared up|went away"
     r"|came back|passed)|turned out|recovered|healed (?:fine|well|up)|all good now|fine in the end"
-    r"|had it (?:dissolved|restitched|fixed|treated))\b",
+    r"|had it (?:dissolved|restitched|fixed|treated)|survived|pulled through)\b",
+    re.IGNORECASE,
+)
+
+
+# A question that plans for a procedure to come ("should I tell my surgeon before my BBL?",
+# "am I at higher risk?"): what the message tells in the past tense is history.
+_PLANNING = re.compile(
+    r"\b(?:(?:before|ahead of) (?:my|the|a|an|his|her|our) (?:upcoming |next |future |planned "
+    r"|new )?(?:surgery|op|operation|procedure|consult|consultation|bbl|lipo|liposuction"
+    r"|tummy tuck|facelift|rhinoplasty|bleph|blepharoplasty|augmentation|implants|filler"
+    r"|injections?|botox|treatment)|for (?:my|the|a|an|his|her|our) (?:upcoming|next|future"
+    r"|planned) \w+|next (?:month|year|time|one)|upcoming|(?:at|of) (?:a )?(?:higher|more"
+    r"|greater|extra|increased) risk|is it (?:still )?safe (?:for me )?to have"
+    r"|(?:would|will) (?:i|he|she|they) (?:still )?be (?:ok|okay|fine|able|allowed) to have"
+    r"|can i still (?:have|get)|am i (?:still )?(?:a )?(?:good )?candidate"
+    r"|nervous to (?:try|have|get))\b",
+    re.IGNORECASE,
+)
+
+
+# What to do, asked right after a supposition or condition ("if I get short of breath on
+# the flight, what do I do?"): the question belongs to the supposition.
+_WHAT_TO_DO = re.compile(
+    r"^(?:so |and |then )?(?:what (?:should|do|would|can|must) (?:i|we|she|he|they|you) do"
+    r"|what do (?:i|we) do|who (?:should|do) (?:i|we) (?:call|ring|contact)|what now"
+    r"|where (?:should|do) (?:i|we) go|should (?:i|we) (?:call|ring|go|come)"
+    r"|is (?:that|it|this) (?:an emergency|urgent|serious|bad|normal|dangerous))\b",
     re.IGNORECASE,
 )
 
@@ -281,7 +315,8 @@ _OVER = re.compile(
 def clauses(message: str) -> tuple[Clause, list[Clause]]:
     """The whole message (framed as one clause) and its clauses, each framed; each knows
     where it stands in the normalised message. A story that the message says is over
-    makes every clause without a present marker ("now", "still", "can't") past."""
+    makes every clause without a present marker ("now", "still", "can't") past; a question
+    planning for a procedure to come makes the clauses told in the past tense past."""
     text = normalise(message)
     whole = frame(text, (0, len(text)))
     parts = [frame(text[a:b], (a, b)) for a, b in split(text)]
@@ -291,4 +326,18 @@ def clauses(message: str) -> tuple[Clause, list[Clause]]:
             for p in parts
         ]
         whole = replace(whole, past=True)
+    for i in range(1, len(parts)):
+        before = parts[i - 1]
+        if (before.conditional or before.hypothetical) and _WHAT_TO_DO.search(parts[i].text):
+            parts[i] = replace(parts[i], hypothetical=True)
+    if _PLANNING.search(text):
+        parts = [
+            replace(p, general=True)
+            if _PLANNING.search(p.text)
+            else replace(p, past=True)
+            if _TOLD.search(p.text) and not _PRESENT.search(p.text)
+            else p
+            for p in parts
+        ]
+        whole = replace(whole, general=True)
     return whole, parts

@@ -27,6 +27,7 @@ from bot.replies.triage.catalogue import (
     load_catalogue,
     load_languages,
 )
+from bot.replies.triage.classifier import Classifier
 from bot.replies.triage.clauses import Clause, clauses, frame, normalise
 from bot.replies.triage.lexicon import Lexicon, Terms
 from bot.replies.triage.semantic import Examples, all_units, unit_vectors
@@ -43,12 +44,14 @@ _CANTONESE = re.compile(r"[唔咗嘅冇係佢啲嚟喺嘢]")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Flag a clause when its nearest example is this close and this much closer than the
-    nearest must-not-trigger example; or, whatever the negatives, when it is `certain`."""
+    """Flag a clause when its nearest examples are this close and this much closer than the
+    nearest must-not-trigger ones; or, whatever the negatives, when they are `certain`;
+    or when the classifier gives a concept at least `model`."""
 
     positive: float
     margin: float
     certain: float
+    model: float = 1.01  # the classifier's probability of a concept that flags (1.01: off)
     recall: float = 0.0  # of the catalogue's examples, each judged by the others
     false_alarms: float = 0.0  # of its must-not-trigger examples
 
@@ -81,7 +84,8 @@ class Triage:
         self.examples = Examples(self.catalogue, encoder, cache_dir)
         self.lexicon = Lexicon(self.languages)
         self.terms = Terms({c.id: c.terms for c in self.catalogue.concepts})
-        self.thresholds = fit(self.examples)
+        self.model = Classifier(self.examples, cache_dir)
+        self.thresholds = fit(self.examples, self.model)
         self.tiers = {c.id: c.tier for c in self.catalogue.concepts}
         self.language_of("warm up")  # load the language models now, not on a patient's turn
 
@@ -142,17 +146,30 @@ class Triage:
                 if close.positive >= t.certain or (
                     close.positive >= t.positive and close.margin >= t.margin
                 ):
-                    found.append(
-                        Finding(
-                            self.tiers[close.concept],
-                            close.concept,
-                            "en",
-                            "semantic",
-                            round(close.positive, 4),
-                            {"clause": unit.text, "margin": round(close.margin, 4)},
-                        )
-                    )
+                    found.append(self._finding(close.concept, close.positive, unit, "near"))
+        if t.model <= 1.0:
+            chances = self.model.probabilities(matrix[: len(units)])
+            for row, unit in enumerate(units):
+                # Any concept on a clause about now; self-harm alone on the others.
+                if row < len(now):
+                    best = int(chances[row, : self.model.none].argmax())
+                    score = 1.0 - float(chances[row, self.model.none])
+                else:
+                    best = self.model.self_harm
+                    score = float(chances[row, best]) if best >= 0 else 0.0
+                if score >= t.model:
+                    found.append(self._finding(self.model.concepts[best], score, unit, "model"))
         return found
+
+    def _finding(self, concept: str, score: float, unit: Clause, how: str) -> Finding:
+        return Finding(
+            self.tiers[concept],
+            concept,
+            "en",
+            "semantic",
+            round(score, 4),
+            {"clause": unit.text, "by": how},
+        )
 
     def language_of(self, message: str) -> str | None:
         """The code of the other language `message` is written in, when it is clear."""
@@ -194,55 +211,60 @@ def _most_urgent(found: list[Finding], language: str | None = None) -> Finding |
     return best
 
 
-def fit(examples: Examples) -> Thresholds:
+def fit(examples: Examples, model: Classifier | None = None) -> Thresholds:
     """The semantic thresholds that catch the most catalogue examples while flagging at
     most `FIT_FALSE_ALARMS` of its must-not-trigger messages, each judged as the detector
-    would judge it (its clauses about now) against the other examples (leave-one-out).
+    would judge it (its clauses about now) by the other examples (leave-one-out) and by
+    the model fitted without it (out-of-fold).
 
-    Fitted on the semantic signal alone: fitted jointly with the terms and patterns (which
+    Fitted on the semantic signals alone: fitted jointly with the terms and patterns (which
     then take part of the budget) it caught fewer emergencies for fewer false alarms
     (docs/triage.md has both figures), and a missed emergency costs more.
     """
     n_pos = len(examples.positive_texts)
-    neg_index = {t: i for i, t in enumerate(examples.negative_texts)}
-    best, margin = [], []
-    row = 0
-    for text_no, units in enumerate(examples.units):
-        vectors = examples.unit_vectors[row : row + len(units)]
-        row += len(units)
-        if not units:
-            best.append(-1.0)
-            margin.append(-1.0)
-            continue
-        pos = vectors @ examples.positive.T
-        neg = vectors @ examples.negative.T
-        if text_no < n_pos:
-            pos[:, text_no] = -1.0  # leave the example itself out
-        else:
-            own = neg_index.get(examples.all_negative_texts[text_no - n_pos])
-            if own is not None:
-                neg[:, own] = -1.0
+    near = np.full(len(examples.units), -1.0)
+    gaps = np.full(len(examples.units), -1.0)
+    for number, _, positive, negative in examples.leave_one_out():
         # The unit the detector would flag first: the closest to a positive.
-        top = max(examples.score(pos, neg), key=lambda c: c.positive)
-        best.append(top.positive)
-        margin.append(top.margin)
-    near, gaps = np.array(best), np.array(margin)
+        top = max(examples.score(positive, negative), key=lambda c: c.positive)
+        near[number], gaps[number] = top.positive, top.margin
+    scored = model.out_of_fold if model is not None else np.full(len(near), -1.0)
     is_pos = np.arange(len(near)) < n_pos
     # The false-alarm budget is over the negatives the semantic signal reads at all: those
     # whose frames cancel every clause are spared anyway, and counting them would loosen
     # the thresholds whenever the frames improve.
     ordinary = ~is_pos & np.array([bool(units) for units in examples.units])
+    # Every pair of nearness thresholds at once (positive by margin, one row per pair): a
+    # message flags by nearness, or by the "certain" nearness or the model; the count of
+    # either is close + other - both, the last a product of matrices.
+    positives = np.arange(0.30, 0.80, 0.01)
+    margins = np.arange(-0.10, 0.15, 0.01)
+    pairs = [(p, m) for p in positives for m in margins]
+    close = np.array([(near >= p) & (gaps >= m) for p, m in pairs], dtype=np.float32)
+    sets = {"pos": is_pos, "ord": ordinary}
+    parts = {k: close[:, rows] for k, rows in sets.items()}
+    counts = {k: part.sum(axis=1) for k, part in parts.items()}
+    sizes = {k: max(int(rows.sum()), 1) for k, rows in sets.items()}
     found: Thresholds | None = None
-    for positive in np.arange(0.30, 0.80, 0.01):
-        for gap in np.arange(-0.10, 0.15, 0.01):
-            for certain in (0.75, 0.8, 0.85, 0.9, 1.01):
-                flagged = (near >= certain) | ((near >= positive) & (gaps >= gap))
-                alarms = float(flagged[ordinary].mean()) if ordinary.any() else 0.0
-                if alarms > FIT_FALSE_ALARMS:
-                    continue
-                recall = float(flagged[is_pos].mean())
-                if found is None or recall > found.recall + 1e-9:
-                    found = Thresholds(float(positive), float(gap), float(certain), recall, alarms)
+    levels = [*np.arange(0.30, 1.0, 0.02)] if model is not None else []
+    for level in [*levels, 1.01]:  # 1.01: the model off
+        for certain in (0.75, 0.8, 0.85, 0.9, 1.01):
+            other = ((near >= certain) | (scored >= level)).astype(np.float32)
+            rate = {
+                k: (counts[k] + other[rows].sum() - parts[k] @ other[rows]) / sizes[k]
+                for k, rows in sets.items()
+            }
+            recall = np.where(rate["ord"] <= FIT_FALSE_ALARMS + 1e-9, rate["pos"], -1.0)
+            best = int(recall.argmax())
+            if recall[best] >= 0 and (found is None or recall[best] > found.recall + 1e-9):
+                found = Thresholds(
+                    float(pairs[best][0]),
+                    float(pairs[best][1]),
+                    float(certain),
+                    float(level),
+                    float(recall[best]),
+                    float(rate["ord"][best]),
+                )
     assert found is not None, "no thresholds meet the false-alarm bound"
     return found
 

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from bot.replies.triage.catalogue import LanguagePack, Languages, Term
 
@@ -41,6 +42,7 @@ _LAUGH = re.compile(
 NEGATION_WINDOW = 20
 
 
+@lru_cache(maxsize=8192)  # the lexicons repeat their context words in many terms
 def fold(text: str) -> str:
     """Case, width, accents and Arabic marks folded, so typed variants compare equal."""
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -107,6 +109,7 @@ class LiteralIndex:
         return [self.terms[n] for n in rows if self.terms[n].may_match(present)]
 
 
+@cache
 def _part(text: str) -> re.Pattern[str]:
     """One part of a term; "a|b" means either. Spaced scripts match at a word start
     (stems may end mid-word: "respir" matches "respirar")."""
@@ -206,7 +209,12 @@ class Lexicon:
                 # Self-harm is said with negations ("不想活了"), so its terms carry their
                 # own; a negation right before one ("我不想伤害自己") is a denial.
                 negation = None if term.concept == "self_harm" else cues["negation"]
-                if any(self._negated(code, text, span, negation, span == last) for span in spans):
+                # A part that holds its own negation ("مش قادر", "can't") never negates
+                # the term's other parts: each part is checked with the others blanked.
+                if any(
+                    self._negated(code, _blank(text, spans, span), span, negation, span == last)
+                    for span in spans
+                ):
                     continue
                 if keep is not None and not all(
                     keep(_clause_at(text, bounds, span), term.concept) for span in spans
@@ -238,6 +246,14 @@ class Lexicon:
         if near.search(text[max(0, start - 40) : start]):
             return True
         return last and self._after.get(code, False) and bool(far.search(text[end : end + 25]))
+
+
+def _blank(text: str, spans: list[tuple[int, int]], keep: tuple[int, int]) -> str:
+    """`text` with every span but `keep` replaced by spaces (offsets unchanged)."""
+    for start, end in spans:
+        if (start, end) != keep:
+            text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _clause_at(text: str, bounds: list[int], span: tuple[int, int]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -101,6 +101,27 @@ class Examples:
             count = len(concept.examples)
             self._pad_index[row, :count] = np.arange(start, start + count)
             self._pad_mask[row, :count] = True
+
+    def leave_one_out(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Each catalogue message with clauses about now: its number (positives first),
+        its clauses' vectors, and their cosines to every positive and negative example
+        with the message itself left out, so it is judged only by the others."""
+        n_pos = len(self.positive_texts)
+        neg_index = {t: i for i, t in enumerate(self.negative_texts)}
+        row = 0
+        for number, units in enumerate(self.units):
+            vectors = self.unit_vectors[row : row + len(units)]
+            row += len(units)
+            if not units:
+                continue
+            positive, negative = self.cosines(vectors)
+            if number < n_pos:
+                positive[:, number] = -1.0
+            else:
+                own = neg_index.get(self.all_negative_texts[number - n_pos])
+                if own is not None:
+                    negative[:, own] = -1.0
+            yield number, vectors, positive, negative
 
     def cosines(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cosines of each row to every positive and every negative example (inner
