@@ -151,11 +151,17 @@ class Embedder:
 
 
 def set_threads(count: int) -> None:
-    """Intra-op threads for torch, when it is in use (ONNX sessions set their own).
+    """Intra-op threads for torch, when it is in use (ONNX sessions set their own), and
+    for numpy's BLAS (triage compares a clause with some 2,800 examples).
 
     On two shared cores one thread per process is fastest for single queries:
-    two threads wait on each other whenever the other core is busy.
+    two threads wait on each other whenever the other core is busy. BLAS starts its
+    threads only above a size, which the doubled triage catalogue crossed: with the
+    other core busy, that product took 30 ms on two threads and 0.8 ms on one.
     """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=count, user_api="blas")  # process-wide, until set again
     if "torch" in sys.modules:
         import torch
 

@@ -29,7 +29,7 @@ from bot.replies.triage.catalogue import (
 )
 from bot.replies.triage.classifier import Classifier
 from bot.replies.triage.clauses import Clause, clauses, frame, normalise
-from bot.replies.triage.lexicon import Lexicon, Terms
+from bot.replies.triage.lexicon import Lexicon, Terms, fold
 from bot.replies.triage.semantic import Examples, all_units, unit_vectors
 from bot.settings import ROOT
 
@@ -108,8 +108,10 @@ class Triage:
         now = [u for u in units if u.about_now]
         # Clauses that only self-harm can be read in: negated or conditional ones.
         self_harm = [u for u in units if u.may_be_self_harm and not u.about_now]
+        literals = self.terms.index.present(fold(whole.text))
         for unit in now + self_harm:
-            for concept in self.terms.find(unit.text, None if unit.about_now else "self_harm"):
+            only = None if unit.about_now else "self_harm"
+            for concept in self.terms.find(unit.text, only, literals):
                 found.append(Finding(self.tiers[concept], concept, "en", "terms"))
             signal = patterns.detect_urgent(unit.text)
             if signal is not None and (unit.about_now or signal.category == "self_harm"):

@@ -31,6 +31,8 @@ _SPACED = re.compile(r"[a-z\u0370-\u03ff]")  # Latin and Greek: terms may be ste
 _WORDED = re.compile(r"[a-z\u0370-\u03ff\u0600-\u06ff\u0900-\u097f\u0a00-\u0a7f]")
 # A word start: no letter of the same script just before ("打完botox" still matches "botox").
 _LATIN_START = r"(?<![a-z0-9])"
+# Letters that are not at a word start in the sense of `_LATIN_START` and `_GREEK_START`.
+_INSIDE_WORD = re.compile(r"(?<=[a-z0-9])[a-z]|(?<=[\u0370-\u03ff])[\u0370-\u03ff]")
 _GREEK_START = r"(?<![\u0370-\u03ff])"
 # Laughter, in the ten languages' ways of typing it: "jaja", "哈哈", "χαχα".
 _LAUGH = re.compile(
@@ -93,18 +95,24 @@ class LiteralIndex:
                 self._first.setdefault(word, []).append(n)
 
     def present(self, text: str) -> set[str]:
-        """The literals occurring in `text` (folded)."""
+        """The literals occurring in `text` (folded). A Latin or Greek literal only counts
+        at a word start (as its pattern does), so positions inside such words are skipped:
+        in an English message that is most of them."""
         found: set[str] = set()
+        inside = {m.start() for m in _INSIDE_WORD.finditer(text)}
         for at in range(len(text)):
+            if at in inside:
+                continue
             for key in (text[at : at + 2], text[at]):
                 for word in self._by_start.get(key, ()):
                     if text.startswith(word, at):
                         found.add(word)
         return found
 
-    def candidates(self, text: str) -> list[_Compiled]:
-        """The terms that may match `text`, in their order."""
-        present = self.present(text)
+    def candidates(self, text: str, present: set[str] | None = None) -> list[_Compiled]:
+        """The terms that may match `text`, in their order (`present`: its literals, when
+        a larger index already found them)."""
+        present = self.present(text) if present is None else present
         rows = sorted({n for word in present for n in self._first.get(word, ())})
         return [self.terms[n] for n in rows if self.terms[n].may_match(present)]
 
@@ -141,13 +149,15 @@ class Terms:
         ]
         self.index = LiteralIndex(self.compiled)
 
-    def find(self, text: str, only: str | None = None) -> list[str]:
-        """The concepts (or only `only`) with a term whose parts all occur in `text`."""
+    def find(self, text: str, only: str | None = None, within: set[str] | None = None) -> list[str]:
+        """The concepts (or only `only`) with a term whose parts all occur in `text`
+        (`within`: the literals of a text that holds this one, found once for all its
+        clauses)."""
         folded = fold(text)
         return list(
             dict.fromkeys(
                 term.concept
-                for term in self.index.candidates(folded)
+                for term in self.index.candidates(folded, within)
                 if (only is None or term.concept == only)
                 and all(part.search(folded) for part in term.parts)
             )
@@ -179,6 +189,8 @@ class Lexicon:
             }
             self._negators[code] = _negators(pack.negators)
             self._after[code] = pack.negators_after
+        # Every language's literals in one index: one pass over a message finds them all.
+        self._literals = LiteralIndex([t for index in self._terms.values() for t in index.terms])
 
     def find(self, message: str, keep: Callable[[str, str], bool] | None = None) -> list[Hit]:
         """Concepts whose terms occur in `message` uncancelled, in every language.
@@ -191,9 +203,10 @@ class Lexicon:
         found: list[Hit] = []
         text = fold(message)
         bounds = [0] + [m.end() for m in _BREAKS.finditer(text)] + [len(text) + 1]
+        present = self._literals.present(text)
         for code, index in self._terms.items():
             cues = self._cues[code]
-            for term in index.candidates(text):
+            for term in index.candidates(text, present):
                 spans = _locate(term, text)
                 if spans is None:
                     continue
