@@ -11,7 +11,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.articles.chunking import MAX_CHARS, chunk_document
@@ -41,6 +41,8 @@ FOLDER = Path(tempfile.mkdtemp(prefix="bot-properties-"))
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(suffix=st.sampled_from([".md", ".txt", ".html", ".jsonl"]), text=ANY_TEXT)
+@example(suffix=".html", text="notes/article.txt")  # looks like a file name to BeautifulSoup
+@example(suffix=".md", text="<div>\nnotes/article.txt\n</div>\n")
 def test_any_file_parses_or_is_refused_with_a_reason(suffix: str, text: str) -> None:
     path = FOLDER / f"article{suffix}"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 from bs4.element import NavigableString, Tag
 
 from bot.articles.documents import Document, DocumentBuilder
@@ -20,6 +21,14 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def soup_of(content: str) -> BeautifulSoup:
+    """`content` parsed; an upload that happens to look like a file name or URL ("a.md",
+    "") is still just text, so BeautifulSoup's warning about it is silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(content, "html.parser")
 
 
 def _is_furniture(tag: Tag) -> bool:
@@ -39,7 +48,7 @@ def _meta(soup: BeautifulSoup, *names: str) -> str:
 
 def parse(path: Path, content: str, doc_id: str) -> Document:
     """Parse an HTML page's main article (``<article>``, ``<main>`` or ``<body>``)."""
-    soup = BeautifulSoup(content, "html.parser")
+    soup = soup_of(content)
     doc = Document(doc_id=doc_id, title="", url="", source=str(path))
     canonical = soup.find("link", rel="canonical")
     doc.url = _meta(soup, "og:url") or (

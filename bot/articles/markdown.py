@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bot.articles import frontmatter
 from bot.articles.documents import Document, DocumentBuilder
+from bot.articles.html import soup_of
 
 _MD = MarkdownIt("commonmark").enable("table")
 
@@ -59,7 +59,7 @@ def parse(path: Path, content: str, doc_id: str) -> Document:
             build.paragraph(tok.content, line)
             i += 1
         elif tok.type == "html_block":
-            soup = BeautifulSoup(tok.content, "html.parser")
+            soup = soup_of(tok.content)
             for bad in soup(["script", "style", "template"]):
                 bad.decompose()
             build.paragraph(soup.get_text(" "), line)
