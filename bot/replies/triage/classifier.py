@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.replies.triage.semantic import Examples
+from bot.replies.triage.semantic import NEIGHBOURS, Examples
 
 log = logging.getLogger("bot")
 
 FOLDS = 5  # out-of-fold scores for the threshold fit: each message scored by a model without it
 STRENGTH = 3.0  # inverse regularisation (sklearn's C); 1 and 10 caught fewer catalogue examples
-VERSION = "classifier-v1"  # bump when the training rows or the model change
+VERSION = "classifier-v2"  # bump when the training rows or the model change
 
 
 class Classifier:
@@ -33,21 +33,25 @@ class Classifier:
         self.concepts = examples.concepts
         self.none = len(self.concepts)
         self.self_harm = self.concepts.index("self_harm") if "self_harm" in self.concepts else -1
-        rows, labels, groups = training_rows(examples)
-        key = _digest(rows, labels, groups)
-        path = cache_dir / f"{key}.npz" if cache_dir else None
+        # Keyed by what the training rows are made from, so a start with the model cached
+        # skips the pass over the catalogue that makes them.
+        path = cache_dir / f"{_digest(examples)}.npz" if cache_dir else None
         stored = _load(path)
         if stored is None:
+            rows, labels, groups = training_rows(examples)
             stored = _fit(rows, labels, groups, len(examples.units), self.none + 1)
             _save(path, stored)
         self.coef, self.intercept, self.out_of_fold = stored
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """One row per vector: the probability of each concept, then of "none"."""
-        logits = vectors @ self.coef.T + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        odds = np.exp(logits)
-        return odds / odds.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+        return _softmax(vectors @ self.coef.T + self.intercept)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Each row's logits as probabilities."""
+    odds = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return odds / odds.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
 
 
 def training_rows(examples: Examples) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -103,19 +107,20 @@ def _fit(
     out_of_fold = np.full(messages, -1.0)
     for train, test in GroupKFold(FOLDS).split(rows, labels, groups):
         coef, intercept = full(model().fit(rows[train], labels[train]))
-        logits = rows[test] @ coef.T + intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        odds = np.exp(logits)
-        concept = 1.0 - odds[:, -1] / odds.sum(axis=1)
+        concept = 1.0 - _softmax(rows[test] @ coef.T + intercept)[:, -1]
         np.maximum.at(out_of_fold, groups[test], concept)
     coef, intercept = full(model().fit(rows, labels))
     return coef, intercept, out_of_fold
 
 
-def _digest(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> str:
-    digest = hashlib.sha256(VERSION.encode())
-    for array in (rows, labels, groups):
+def _digest(examples: Examples) -> str:
+    """The cache key: the version, how many neighbours nearness averages (the training rows
+    depend on it), the catalogue's vectors and labels, and its messages' clause counts."""
+    digest = hashlib.sha256(f"{VERSION}\x00{NEIGHBOURS}\x00".encode())
+    for array in (examples.unit_vectors, examples.positive, examples.negative):
         digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update("\x00".join(examples.labels).encode())
+    digest.update(np.array([len(u) for u in examples.units], dtype=np.int64).tobytes())
     return "model-" + digest.hexdigest()[:20]
 
 
