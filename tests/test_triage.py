@@ -15,7 +15,7 @@ from bot.replies.triage.catalogue import load_catalogue, load_languages
 from bot.replies.triage.classifier import Classifier
 from bot.replies.triage.clauses import clauses
 from bot.replies.triage.detector import FIT_FALSE_ALARMS, Triage, fit
-from bot.replies.triage.lexicon import fold
+from bot.replies.triage.lexicon import Lexicon, fold
 from bot.search.embedder import Embedder
 from bot.settings import Settings
 from bot.web.app import create_app
@@ -198,6 +198,24 @@ def test_no_canonical_emergency_is_missed(triage: Triage) -> None:
     canonical = evaluation.load(evaluation.CANONICAL, canonical=True)
     missed = [c.text for c in canonical if triage.detect(c.text) is None]
     assert missed == []
+
+
+def test_a_part_that_holds_its_own_negation_does_not_cancel_the_others() -> None:
+    """ "مش قادرة آخد نفسي" (I can't take a breath): the negation belongs to "can't"; a
+    negation before the whole term still cancels it."""
+    lexicon = Lexicon(load_languages())
+    found = {(h.language, h.concept) for h in lexicon.find("مش قادرة آخد نفسي")}
+    assert ("ar", "breathing_difficulty") in found
+    assert lexicon.find("ما عندي حرارة") == []  # "I have no fever"
+
+
+def test_the_server_holds_numpys_blas_to_one_thread() -> None:
+    from threadpoolctl import threadpool_info
+
+    from bot.search.embedder import set_threads
+
+    set_threads(1)
+    assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} == {1}
 
 
 def test_the_classifier_catches_catalogue_examples_nearness_alone_misses(
