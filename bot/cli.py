@@ -189,6 +189,8 @@ def evaluate(path: Path | None, triage: bool, verbose: bool) -> None:
         shown = f"{value:.3f}" if isinstance(value, float) else str(value)
         mark = "" if target is None else ("  ok" if value >= target else f"  below {target}")
         click.echo(f"{name:18} {shown}{mark}")
+    for kind, (declined, asked) in evaluation.abstention_by_kind(outcomes).items():
+        click.echo(f"  declined {kind:28} {declined}/{asked}")
     if verbose:
         for line in evaluation.failures(outcomes):
             click.echo(line)

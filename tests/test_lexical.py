@@ -106,3 +106,21 @@ def test_a_version_without_a_saved_lexical_index_still_loads(
     for query in QUESTIONS:
         assert np.array_equal(old.lexical.scores(query), loaded.lexical.scores(query))
         assert old.lexical.correct(query) == loaded.lexical.correct(query)
+
+
+@pytest.mark.parametrize("word", ["oozing", "unwell", "chills", "rupture", "slurring", "dont"])
+def test_real_english_words_are_never_corrected(word: str) -> None:
+    """Words of the English dictionary are no typos, though the corpus never uses them."""
+    index = LexicalIndex(
+        [
+            "Exosomes help wounds heal well, looking better in future, with less scarring in "
+            "cells, once surgery is done."
+        ]
+    )
+    assert index.correct(f"my wound is {word} now") == f"my wound is {word} now"
+    assert index.correct("do exosmes help after surgry") == "do exosomes help after surgery"
+
+
+def test_accented_words_are_repaired_whole_or_not_at_all() -> None:
+    index = LexicalIndex(["Antibiotics and antiseptics after surgery."])
+    assert index.correct("necesito antibiótico") == "necesito antibiótico"

@@ -17,7 +17,7 @@ from bot.replies.triage.clauses import clauses
 from bot.replies.triage.detector import FIT_FALSE_ALARMS, Triage, fit
 from bot.replies.triage.lexicon import Lexicon, fold
 from bot.search.embedder import Embedder
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from bot.web.app import create_app
 
 CONCEPTS_NEEDED = {
@@ -73,6 +73,12 @@ def test_the_eval_sets_share_no_sentence_with_the_catalogue() -> None:
         c.text for c in evaluation.default_cases() if fold(c.text).strip(" .!?") in built_from
     ]
     assert shared == []
+    # Nor with any other set, the blind holdouts and the retrieval's included.
+    for path in sorted([*ROOT.glob("tests/data/*.jsonl"), *ROOT.glob("bench/data/*.jsonl")]):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            text = row.get("text") or row.get("question") or ""
+            assert fold(text).strip(" .!?") not in built_from, (path.name, text)
 
 
 def test_the_eval_sets_are_as_large_as_promised() -> None:

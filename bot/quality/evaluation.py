@@ -64,6 +64,8 @@ class Case:
     question: str
     evidence: list[str] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
+    kind: str = ""  # what a question's point is ("price", "pregnancy"), for reports
+    source: str = ""  # where a question's wording was found (a public FAQ page)
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -74,6 +76,9 @@ def load_cases(path: Path) -> list[Case]:
             row = json.loads(line)
             if row.get("type") not in ("answer", "no_answer", "urgent"):
                 raise ValueError(f"{path}:{n}: type must be answer, no_answer or urgent")
+            unknown = set(row) - set(Case.__dataclass_fields__)
+            if unknown:
+                raise ValueError(f"{path}:{n}: unknown fields {sorted(unknown)}")
             cases.append(Case(**row))
     return cases
 
@@ -99,7 +104,7 @@ def run(answerer: Answerer, cases: list[Case]) -> list[Outcome]:
     """Ask every case in a fresh conversation (after its history)."""
     retriever = answerer.retriever
     # What each question is searched as, embedded in a few batches rather than one by one.
-    retriever.embedder.prime([retriever.index.lexical.correct(c.question) for c in cases])
+    retriever.embedder.prime([answerer.query_of(c.question) for c in cases])
     outcomes = []
     for case in cases:
         conversation = f"eval-{case.id}"
@@ -131,6 +136,16 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "false_urgent": sum(o.reply.kind == "urgent" for o in outcomes if o.case.type != "urgent"),
         "follow_up_hit@3": _share([o.rank is not None and o.rank <= 3 for o in follow]),
     }
+
+
+def abstention_by_kind(outcomes: list[Outcome]) -> dict[str, tuple[int, int]]:
+    """Of the questions the articles do not answer, declined and asked, by their `kind`."""
+    kinds: dict[str, tuple[int, int]] = {}
+    for o in outcomes:
+        if o.case.type == "no_answer" and o.case.kind:
+            declined, asked = kinds.get(o.case.kind, (0, 0))
+            kinds[o.case.kind] = (declined + (o.reply.kind == "no_answer"), asked + 1)
+    return dict(sorted(kinds.items()))
 
 
 def failures(outcomes: list[Outcome]) -> list[str]:

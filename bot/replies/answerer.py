@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.index.versions import LoadedIndex
+from bot.replies import answer_types
 from bot.replies.conversation import Conversations
 from bot.replies.own_case import is_own_case
 from bot.replies.triage.detector import Finding, Triage
@@ -26,6 +27,13 @@ Kind = Literal["answer", "no_answer", "urgent"]
 _FOLLOW_UP = re.compile(
     r"\b(it|its|it's|itself|they|them|their|theirs|this|that|these|those|the (treatment|therapy|"
     r"procedure|same))\b|^\s*(and|also|so|but|what about|how about|what else|anything else)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
+# A sentence that asks: a question mark, or a question's first word.
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(what|whats|how|why|when|where|which|who|is|are|do|does|did|can|could|will|"
+    r"would|should|any)\b",
     re.IGNORECASE,
 )
 # A follow-up must itself relate to a sentence of the passages (this much cosine) to inherit
@@ -181,13 +189,39 @@ class Answerer:
         s = self.settings
         if not hits or hits[0].score < s.answer_threshold:
             return []
-        covered, uncovered = self.index.lexical.focus(query, hits[0].chunk.doc_id)
-        if uncovered:
-            share = len(uncovered) / (len(covered) + len(uncovered))
-            if share == 1.0 or hits[0].score < s.answer_threshold + s.focus_margin * share:
-                return []
+        share = self.uncovered_share(query, hits[0].chunk.doc_id)
+        if share == 1.0 or hits[0].score < s.answer_threshold + s.focus_margin * share:
+            return []
         best = hits[0].score
-        return [h for h in hits[: s.max_passages] if h.score >= best - s.passage_margin]
+        shown = [h for h in hits[: s.max_passages] if h.score >= best - s.passage_margin]
+        # A price, a length of time or an age asked for must be in what is shown.
+        for kind in answer_types.expected(query):
+            shown = [h for h in shown if answer_types.holds(h.chunk.text, kind)]
+        return shown
+
+    def uncovered_share(self, query: str, doc_id: str) -> float:
+        """The share of what `query` asks about that the articles never mention.
+
+        What the patient tells of themselves around a question ("i have olive skin and
+        it's quite oily" after "does it work on all skin types?") counts half: it is the
+        question's context, not its point.
+        """
+        sentences = [p for p in _SENTENCE.split(query) if p.strip()]
+        asking = [p for p in sentences if _QUESTION.search(p)]
+        weighted = [(p, 1.0 if p in asking or not asking else 0.5) for p in sentences]
+        covered = uncovered = 0.0
+        for part, weight in weighted:
+            yes, no = self.index.lexical.focus(part, doc_id)
+            covered += weight * len(yes)
+            uncovered += weight * len(no)
+        return uncovered / (covered + uncovered) if uncovered else 0.0
+
+    def query_of(self, message: str) -> str:
+        """What `message` is searched as: typos repaired, in English only (the corpus's
+        words are no spelling guide to Spanish or Tagalog)."""
+        if self.triage.language_of(message) is not None:
+            return message
+        return self.retriever.index.lexical.correct(message)
 
     def ask(self, message: str, conversation_id: str | None = None) -> Reply:
         """Reply to one message, reading it in the context of the conversation so far."""
@@ -197,7 +231,7 @@ class Answerer:
             text = self.urgent_message(finding)
             urgent = self.urgent(finding)
             return self._reply(conversation_id, "urgent", text, [], False, urgent)
-        query = self.retriever.index.lexical.correct(message)
+        query = self.query_of(message)
         topic = self.conversations.topic(conversation_id)
         follow_up = bool(topic and _FOLLOW_UP.search(message))
         shown = self.select(self.retriever.search(query), query)
