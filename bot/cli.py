@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from bot.articles.documents import CorpusError
+from bot.curation.commands import pins
 from bot.index.versions import IndexError_
 from bot.settings import Settings
 
@@ -233,6 +234,9 @@ def _new_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+main.add_command(pins)  # bot pins …, in bot/curation/commands.py
 
 
 @main.group()

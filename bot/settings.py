@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         "articles never mention, in proportion to their share of its words.",
     )
 
+    pin_similarity: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="Lowest cosine between a message and a pinned question (or one of its "
+        "variants) for the pinned passages to be shown first (docs/curation.md: measured on "
+        "paraphrases).",
+    )
+
     eval_file: Path = Field(
         ROOT / "tests" / "data" / "eval.jsonl",
         description="Questions `bot eval` and the build's quality gate ask.",

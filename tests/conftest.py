@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,15 @@ from playwright.sync_api import Browser
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from argon2 import PasswordHasher  # noqa: E402
+from argon2.profiles import CHEAPEST  # noqa: E402
+
 from bot.index.build import build_index  # noqa: E402
 from bot.index.versions import load_index  # noqa: E402
 from bot.replies.answerer import Answerer  # noqa: E402
 from bot.search.embedder import Embedder  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
+from bot.staff import accounts as users_module  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 from tests.browser import chromium  # noqa: E402
 from tests.postgres import Postgres  # noqa: E402
@@ -109,3 +114,17 @@ def browser() -> Iterator[Browser]:
     """Debian's chromium for one module's browser tests (see tests/browser.py)."""
     with chromium() as launched:
         yield launched
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+@contextmanager
+def staffed_app(settings: Settings) -> Iterator[TestClient]:
+    """The app with one account of each role, `<role>@clinic.example`, hashed cheaply."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users_module, "HASHER", PasswordHasher.from_parameters(CHEAPEST))
+        with TestClient(create_app(settings)) as client:
+            for role in users_module.ROLES:
+                client.app.state.users.add(f"{role}@clinic.example", role, STAFF_PASSWORD)  # type: ignore[attr-defined]
+            yield client

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
-from argon2.profiles import CHEAPEST
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
@@ -20,10 +18,8 @@ from bot.index.versions import active_version, list_versions
 from bot.log.gaps import GapTracker
 from bot.search.embedder import Embedder
 from bot.settings import Settings
-from bot.staff import accounts as users_module
 from bot.staff.accounts import ROLES
-from bot.web.app import create_app
-from tests.conftest import write
+from tests.conftest import staffed_app, write
 from tests.test_publishing import ARTICLE, REST
 
 PASSWORD = "correct horse battery"
@@ -83,12 +79,8 @@ def web(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterato
         rate_limit_signin="10000/minute",  # these tests sign in and out many times
     )
     build_index(local, embedder)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users_module, "HASHER", PasswordHasher.from_parameters(CHEAPEST))
-        with TestClient(create_app(local)) as client:
-            for role in ROLES:
-                client.app.state.users.add(f"{role}@clinic.example", role, PASSWORD)  # type: ignore[attr-defined]
-            yield client
+    with staffed_app(local) as client:
+        yield client
 
 
 def test_content_leads_to_the_staff_area(web: TestClient) -> None:

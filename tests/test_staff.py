@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
-from argon2.profiles import CHEAPEST
 from bs4 import BeautifulSoup
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -25,13 +23,13 @@ from sqlalchemy.exc import OperationalError
 from bot.log.querylog import Filters, QueryLog
 from bot.replies.triage.catalogue import load_catalogue
 from bot.settings import Settings
-from bot.staff import accounts as users_module
 from bot.staff.accounts import PERMISSIONS, ROLES
 from bot.web import auth, staff
 from bot.web.app import create_app
+from tests.conftest import STAFF_PASSWORD, staffed_app
 from tests.test_querylog import seed
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 SIDE_EFFECTS = "What are the side effects of stem cell therapy?"
 SYDNEY = ZoneInfo("Australia/Sydney")
 
@@ -95,22 +93,18 @@ def local(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Setti
 
 @pytest.fixture(scope="module")
 def web(local: Settings) -> Iterator[TestClient]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users_module, "HASHER", PasswordHasher.from_parameters(CHEAPEST))
-        with TestClient(create_app(local)) as client:
-            for role in ROLES:
-                client.app.state.users.add(f"{role}@clinic.example", role, PASSWORD)  # type: ignore[attr-defined]
-            client.post("/api/chat", json={"message": SIDE_EFFECTS})
-            client.post("/api/chat", json={"message": URGENT_B})
-            client.post("/api/chat", json={"message": "What are your opening hours on Saturday?"})
-            log: QueryLog = client.app.state.querylog  # type: ignore[attr-defined]
-            now = datetime.now(SYDNEY)
-            for n, question in enumerate(GAP_QUESTIONS):
-                seed(log, question, "no_answer", at=now - timedelta(days=n % 3))
-            seed(log, "old helpful one", at=now - timedelta(days=20), helpful=True)
-            seed(log, "Is it safe to fly after a facelift?", helpful=False)
-            assert log.flush()
-            yield client
+    with staffed_app(local) as client:
+        client.post("/api/chat", json={"message": SIDE_EFFECTS})
+        client.post("/api/chat", json={"message": URGENT_B})
+        client.post("/api/chat", json={"message": "What are your opening hours on Saturday?"})
+        log: QueryLog = client.app.state.querylog  # type: ignore[attr-defined]
+        now = datetime.now(SYDNEY)
+        for n, question in enumerate(GAP_QUESTIONS):
+            seed(log, question, "no_answer", at=now - timedelta(days=n % 3))
+        seed(log, "old helpful one", at=now - timedelta(days=20), helpful=True)
+        seed(log, "Is it safe to fly after a facelift?", helpful=False)
+        assert log.flush()
+        yield client
 
 
 @pytest.fixture

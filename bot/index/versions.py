@@ -283,6 +283,20 @@ def read_tokens(folder: Path) -> Tokens | None:
         return None  # only a saving: the next build splits the texts again
 
 
+def _chunks(folder: Path) -> list[Chunk]:
+    with open(folder / "chunks.jsonl", encoding="utf-8") as handle:
+        return [Chunk.from_dict(json.loads(line)) for line in handle]
+
+
+def read_chunks(index_dir: Path, version: str | None = None) -> list[Chunk]:
+    """The passages of the active version (or `version`), without loading any vectors."""
+    manifest = read_manifest(index_dir, version)
+    try:
+        return _chunks(_versions(index_dir) / manifest.version)
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexError_(f"index version {manifest.version} is corrupt ({exc})") from exc
+
+
 def read_version(
     settings: Settings, embedder: Embedder, version: str | None = None
 ) -> tuple[Manifest, list[Chunk], VectorIndex, SentenceVectors]:
@@ -301,8 +315,7 @@ def read_version(
         )
     folder = _versions(settings.index_dir) / manifest.version
     try:
-        with open(folder / "chunks.jsonl", encoding="utf-8") as handle:
-            chunks = [Chunk.from_dict(json.loads(line)) for line in handle]
+        chunks = _chunks(folder)
         vectors = VectorIndex.load(folder / "vectors.faiss")
         sentences = SentenceVectors.load(folder / "sentences.npz")
     except (OSError, ValueError, TypeError, RuntimeError) as exc:

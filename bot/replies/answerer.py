@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.curation.view import CuratedView
 from bot.index.versions import LoadedIndex
 from bot.replies import answer_types
 from bot.replies.conversation import Conversations
@@ -60,6 +61,7 @@ class Passage:
     cites: list[str]
     published: str | None = None
     reviewed_on: str | None = None
+    curated: bool = False  # pinned by the clinic's staff for this question
 
 
 @dataclass
@@ -92,7 +94,7 @@ class Urgent:
     translation: str | None = None
 
 
-def _passage(hit: Hit) -> Passage:
+def _passage(hit: Hit, curated: bool = False) -> Passage:
     chunk = hit.chunk
     return Passage(
         chunk_id=chunk.chunk_id,
@@ -102,6 +104,7 @@ def _passage(hit: Hit) -> Passage:
         cites=list(chunk.cites),
         published=chunk.published,
         reviewed_on=chunk.reviewed_on,
+        curated=curated,
     )
 
 
@@ -115,6 +118,7 @@ class Answerer:
         embedder: Embedder,
         conversations: Conversations | None = None,
         triage: Triage | None = None,
+        curation: CuratedView | None = None,
     ) -> None:
         self.settings = settings
         self.index = index
@@ -124,6 +128,9 @@ class Answerer:
         # Shared across index versions, so a conversation survives a re-index.
         self.conversations = conversations or Conversations(settings.conversation_ttl_seconds)
         self.triage = triage or Triage.shared(embedder)
+        # Staff pins and hidden passages; the server swaps in a new view when they change.
+        self.curation = curation or CuratedView()
+        self._chunks = {c.chunk_id: (row, c) for row, c in enumerate(index.chunks)}
 
     def _reply(
         self,
@@ -133,6 +140,7 @@ class Answerer:
         hits: list[Hit],
         own_case: bool,
         urgent: Urgent | None = None,
+        curated: int = 0,
     ) -> Reply:
         return Reply(
             conversation_id=conversation_id,
@@ -141,7 +149,7 @@ class Answerer:
             message=message,
             disclaimer=self.settings.disclaimer,
             index_version=self.index.manifest.version,
-            passages=[_passage(h) for h in hits],
+            passages=[_passage(h, n < curated) for n, h in enumerate(hits)],
             own_case=own_case,
             urgent=urgent,
         )
@@ -216,6 +224,26 @@ class Answerer:
             uncovered += weight * len(no)
         return uncovered / (covered + uncovered) if uncovered else 0.0
 
+    def visible(self, hits: list[Hit], curation: CuratedView) -> list[Hit]:
+        """`hits` without the passages staff have hidden."""
+        return [h for h in hits if h.chunk.chunk_id not in curation.hidden]
+
+    def pinned(self, query: str, curation: CuratedView) -> list[Hit]:
+        """The passages staff pinned to a question this close to `query`, in their order
+        (those the index no longer holds, or that are hidden, left out)."""
+        if not curation.pins:
+            return []
+        found = curation.match(self.retriever.embed(query), self.settings.pin_similarity)
+        if found is None:
+            return []
+        answer, similarity = found
+        hits = []
+        for chunk_id in answer.chunk_ids:
+            if chunk_id in self._chunks and chunk_id not in curation.hidden:
+                row, chunk = self._chunks[chunk_id]
+                hits.append(Hit(chunk, similarity, similarity, 0.0, row))
+        return hits
+
     def query_of(self, message: str) -> str:
         """What `message` is searched as: typos repaired, in English only (the corpus's
         words are no spelling guide to Spanish or Tagalog)."""
@@ -232,11 +260,29 @@ class Answerer:
             urgent = self.urgent(finding)
             return self._reply(conversation_id, "urgent", text, [], False, urgent)
         query = self.query_of(message)
+        curation = self.curation  # one view of the staff's curation for the whole reply
         topic = self.conversations.topic(conversation_id)
         follow_up = bool(topic and _FOLLOW_UP.search(message))
-        shown = self.select(self.retriever.search(query), query)
+        shown = self.select(self.visible(self.retriever.search(query), curation), query)
+        pinned = self.pinned(query, curation)
+        if pinned:
+            own_case = is_own_case(message)
+            rest = [h for h in shown if h.chunk.chunk_id not in {p.chunk.chunk_id for p in pinned}]
+            hits = (pinned + rest)[: max(self.settings.max_passages, len(pinned))]
+            self.conversations.remember(conversation_id, query)
+            reply = self._reply(
+                conversation_id,
+                "answer",
+                "Here is what our articles say:",
+                hits,
+                own_case,
+                curated=len(pinned),
+            )
+            reply.language_notice = self.language_notice(message)
+            return reply
         if follow_up:
-            in_context = self.select(self.retriever.search(f"{topic} {query}"), query)
+            found = self.visible(self.retriever.search(f"{topic} {query}"), curation)
+            in_context = self.select(found, query)
             # Vetted against single sentences: a short follow-up ("who regulates it")
             # resembles one sentence far more than a whole passage.
             if (

@@ -33,12 +33,15 @@ log = logging.getLogger("bot.staff.accounts")
 Role = Literal["staff", "content", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 # What each role may do: `read` the log (questions, export, charts, content gaps),
-# `review` questions (mark reviewed, notes), see staff `accounts`.
+# `review` questions (mark reviewed, notes), see staff `accounts`, `publish` articles,
+# `curate` answers (pins, hidden passages).
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "read": frozenset(ROLES),
     "review": frozenset({"staff", "admin"}),
     "accounts": frozenset({"admin"}),
     "publish": frozenset({"content", "admin"}),
+    # Pin passages to questions and hide passages (bot.curation).
+    "curate": frozenset(ROLES),
 }
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024
 SLOW_DOWN_AFTER = 3  # failures after which each attempt must wait (1 s, 2 s, 4 s …)

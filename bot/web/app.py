@@ -17,7 +17,7 @@ from bot.search import vectors
 from bot.search.embedder import Embedder
 from bot.search.embedder import set_threads as set_model_threads
 from bot.settings import ROOT, Settings
-from bot.web import auth, chat_api, chat_page, content, security, staff
+from bot.web import auth, chat_api, chat_page, content, curation, security, staff
 
 log = logging.getLogger("bot")
 
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(staff.router)
     app.include_router(content.router)
+    app.include_router(curation.router)
     auth.install(app, settings)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
     security.install(app, settings)  # inside CORS, so a 429 still reaches the widget
@@ -83,13 +84,16 @@ def _load_active(app: FastAPI, settings: Settings) -> None:
         log.error("index not loaded: %s", exc)
         return
     conversations = current.conversations if current else None
-    app.state.answerer = Answerer(settings, index, embedder, conversations)
+    view = current.curation if current else None
+    app.state.answerer = Answerer(settings, index, embedder, conversations, curation=view)
     app.state.unavailable = None
     log.info("serving index version %s", index.manifest.version)
+    curation.refresh(app)
 
 
 async def _watch_index(app: FastAPI, settings: Settings) -> None:
-    """Switch to a newly activated version (or recover a missing index) without a restart."""
+    """Switch to a newly activated version (or recover a missing index) without a restart,
+    and to the staff's latest curation."""
     tried: str | None = None
     while True:
         await asyncio.sleep(settings.reload_seconds)
@@ -99,3 +103,5 @@ async def _watch_index(app: FastAPI, settings: Settings) -> None:
         if version and version != serving and version != tried:
             tried = version  # a version that fails to load is not retried in a loop
             await asyncio.to_thread(_load_active, app, settings)
+        else:
+            await asyncio.to_thread(curation.refresh, app)

@@ -149,6 +149,7 @@ def require(permission: str) -> Callable[..., User]:
 Reader = Annotated[User, Depends(require("read"))]
 Reviewer = Annotated[User, Depends(require("review"))]
 Admin = Annotated[User, Depends(require("accounts"))]
+Curator = Annotated[User, Depends(require("curate"))]
 CsrfChecked = Depends(check_csrf)
 
 

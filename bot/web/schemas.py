@@ -50,6 +50,9 @@ class PassageOut(BaseModel):
     cites: list[str] = Field(description="Sources the article cites in this passage.")
     published: str | None = None
     reviewed_on: str | None = None
+    curated: bool = Field(
+        False, description="Pinned by the clinic's staff for this question (shown first)."
+    )
 
 
 class UrgentOut(BaseModel):

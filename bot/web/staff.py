@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
+from bot.curation.store import Curation
 from bot.log.database import Database
 from bot.log.gaps import CachedEncoder, find_gaps
 from bot.log.querylog import Filters, QueryLog
@@ -60,16 +61,32 @@ def questions(
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 def question(
-    request: Request, question_id: int, user: Reader, querylog: QueryLogDep
+    request: Request,
+    question_id: int,
+    user: Reader,
+    querylog: QueryLogDep,
+    find: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
-    """One question: exactly what the patient saw, the feedback, and the review."""
+    """One question: exactly what the patient saw, the feedback, the review, and (for
+    staff who curate) the passages to pin to it, found by `find` or by the question."""
     found = querylog.get(question_id)
     if found is None:
         raise HTTPException(404, "No such question.")
     reply = reply_view(found.message, found.as_reply(), request.app.state.settings)
     turns = querylog.conversation(found.conversation_id)
+    answerer: Answerer | None = request.app.state.answerer
+    candidates = None
+    if answerer is not None and user.can("curate"):
+        candidates = answerer.retriever.search(find or found.message, k=8)
     context = _context(
-        querylog, Filters(), title="Question", question=found, reply=reply, turns=turns
+        querylog,
+        Filters(),
+        title="Question",
+        question=found,
+        reply=reply,
+        turns=turns,
+        find=find,
+        candidates=candidates,
     )
     return render(request, "staff/question.html", context)
 
@@ -238,6 +255,7 @@ def start(app: FastAPI, settings: Settings) -> None:
     app.state.querylog = QueryLog(db, settings)
     app.state.querylog.start()
     app.state.users = Users(db, settings)
+    app.state.curation = Curation(db)
 
 
 def stop(app: FastAPI) -> None:

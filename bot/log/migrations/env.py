@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
+import bot.curation.store  # noqa: F401
 import bot.log.records  # noqa: F401
 import bot.staff.accounts  # noqa: F401  (their tables join Base.metadata)
 from bot.log.database import Base, Database
