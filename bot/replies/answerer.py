@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.articles.chunking import Chunk
 from bot.curation.view import CuratedView
 from bot.index.versions import LoadedIndex
 from bot.replies import answer_types
@@ -224,6 +225,11 @@ class Answerer:
             uncovered += weight * len(no)
         return uncovered / (covered + uncovered) if uncovered else 0.0
 
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        """The index's passage with this id (None when the index holds no such passage)."""
+        found = self._chunks.get(chunk_id)
+        return found[1] if found else None
+
     def visible(self, hits: list[Hit], curation: CuratedView) -> list[Hit]:
         """`hits` without the passages staff have hidden."""
         return [h for h in hits if h.chunk.chunk_id not in curation.hidden]
@@ -267,7 +273,8 @@ class Answerer:
         pinned = self.pinned(query, curation)
         if pinned:
             own_case = is_own_case(message)
-            rest = [h for h in shown if h.chunk.chunk_id not in {p.chunk.chunk_id for p in pinned}]
+            pinned_ids = {p.chunk.chunk_id for p in pinned}
+            rest = [h for h in shown if h.chunk.chunk_id not in pinned_ids]
             hits = (pinned + rest)[: max(self.settings.max_passages, len(pinned))]
             self.conversations.remember(conversation_id, query)
             reply = self._reply(

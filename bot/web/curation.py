@@ -67,11 +67,11 @@ def _done(request: Request, back: str) -> RedirectResponse:
 
 
 def passages_of(answerer: Answerer, chunk_ids: list[str]) -> list[Passage]:
-    chunks = {c.chunk_id: c for c in answerer.index.chunks}
-    missing = [c for c in chunk_ids if c not in chunks]
+    chunks = [(c, answerer.chunk(c)) for c in chunk_ids]
+    missing = [c for c, chunk in chunks if chunk is None]
     if missing:
         raise HTTPException(400, f"No passage {', '.join(missing)} in the active index.")
-    return [Passage(c, chunks[c].text) for c in chunk_ids]
+    return [Passage(c, chunk.text) for c, chunk in chunks if chunk is not None]
 
 
 @router.get("", response_class=HTMLResponse)
