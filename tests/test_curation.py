@@ -177,6 +177,13 @@ def test_bad_curation_is_refused_with_a_reason(app_client: TestClient) -> None:
     with pytest.raises(CurationError):
         store.hide(passage, "   ", "x")
     assert store.pins() == [] and store.version() == 0
+    # After a change, only back to a staff page of this site.
+    chunk = client.app.state.answerer.index.chunks[0].chunk_id  # type: ignore[attr-defined]
+    for back in ("https://evil.example/", "//evil.example", "/staff\\@evil.example"):
+        data = {"csrf_token": token, "chunk_id": chunk, "reason": "test", "back": back}
+        hidden = client.post("/staff/curation/hide", data=data, follow_redirects=False)
+        assert hidden.headers["location"] == "/staff/curation", back
+        client.post("/staff/curation/unhide", data={"csrf_token": token, "chunk_id": chunk})
 
 
 def test_a_pin_whose_passage_changed_is_flagged_not_dropped(app_client: TestClient) -> None:

@@ -271,23 +271,11 @@ class Answerer:
         follow_up = bool(topic and _FOLLOW_UP.search(message))
         shown = self.select(self.visible(self.retriever.search(query), curation), query)
         pinned = self.pinned(query, curation)
-        if pinned:
-            own_case = is_own_case(message)
+        if pinned:  # staff's passages first, then the search's own not already among them
             pinned_ids = {p.chunk.chunk_id for p in pinned}
             rest = [h for h in shown if h.chunk.chunk_id not in pinned_ids]
-            hits = (pinned + rest)[: max(self.settings.max_passages, len(pinned))]
-            self.conversations.remember(conversation_id, query)
-            reply = self._reply(
-                conversation_id,
-                "answer",
-                "Here is what our articles say:",
-                hits,
-                own_case,
-                curated=len(pinned),
-            )
-            reply.language_notice = self.language_notice(message)
-            return reply
-        if follow_up:
+            shown = (pinned + rest)[: max(self.settings.max_passages, len(pinned))]
+        elif follow_up:
             found = self.visible(self.retriever.search(f"{topic} {query}"), curation)
             in_context = self.select(found, query)
             # Vetted against single sentences: a short follow-up ("who regulates it")
@@ -304,10 +292,15 @@ class Answerer:
             )
             reply.language_notice = self.language_notice(message)
             return reply
-        if not follow_up:
+        if pinned or not follow_up:
             self.conversations.remember(conversation_id, query)
         reply = self._reply(
-            conversation_id, "answer", "Here is what our articles say:", shown, own_case
+            conversation_id,
+            "answer",
+            "Here is what our articles say:",
+            shown,
+            own_case,
+            curated=len(pinned),
         )
         reply.language_notice = self.language_notice(message)
         return reply

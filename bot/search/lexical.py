@@ -183,7 +183,7 @@ class LexicalIndex:
 
     def _setup(self, tokens: Tokens, known_words: frozenset[str]) -> None:
         self.tokens = tokens
-        self._known = known_words
+        self._known = known_words | english()  # read once, at load, not on a question
         self._topics: dict[str, frozenset[str]] = {}
         self._count = len(tokens)
         term_of, term_names = _word_terms(tokens.words)
@@ -223,7 +223,7 @@ class LexicalIndex:
         """An index saved by `save`."""
         index = cls.__new__(cls)
         index.tokens = cls.load_tokens(folder)
-        index._known = known_words
+        index._known = known_words | english()
         index._count = len(index.tokens)
         index._bm25 = bm25s.BM25.load(str(folder / "bm25"))
         index._terms = frozenset(t for t in index._bm25.vocab_dict if t)
@@ -239,7 +239,7 @@ class LexicalIndex:
         def repair(match: re.Match[str]) -> str:
             word = match.group(0)
             low = word.lower()
-            if len(low) < 4 or not low.isascii() or low in self._known or low in english():
+            if len(low) < 4 or not low.isascii() or low in self._known:
                 return word
             if fold_spelling(low) in self._vocab:
                 return word

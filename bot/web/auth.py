@@ -153,17 +153,17 @@ Curator = Annotated[User, Depends(require("curate"))]
 CsrfChecked = Depends(check_csrf)
 
 
-def _safe_next(url: str | None) -> str:
+def safe_next(url: str | None, default: str = "/staff") -> str:
     """Only back to a staff page on this site, never elsewhere."""
     if url and url.startswith("/staff") and not url.startswith("//") and "\\" not in url:
         return url
-    return "/staff"
+    return default
 
 
 def signin_page(
     request: Request, status: int = 200, error: str | None = None, next_url: str | None = None
 ) -> HTMLResponse:
-    context = {"title": "Staff sign-in", "error": error, "next": _safe_next(next_url)}
+    context = {"title": "Staff sign-in", "error": error, "next": safe_next(next_url)}
     return page(request, "staff/signin.html", context, status)
 
 
@@ -201,7 +201,7 @@ def signin(
     request.session.clear()  # a new session: nothing from before sign-in carries over
     request.session["sid"] = users.start_session(attempt.user)
     csrf_token(request)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/signout", dependencies=[CsrfChecked])

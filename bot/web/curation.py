@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.curation.store import Curation, CurationError, Passage
 from bot.curation.view import CuratedView
 from bot.replies.answerer import Answerer
-from bot.web.auth import Curator, check_csrf
+from bot.web.auth import Curator, check_csrf, safe_next
 from bot.web.auth import page as render
 
 log = logging.getLogger("bot")
@@ -56,14 +56,9 @@ def _answerer(request: Request) -> Answerer:
     return answerer
 
 
-def _back(url: str) -> str:
-    """Only back to a staff page on this site."""
-    return url if url.startswith("/staff") and not url.startswith("//") else "/staff/curation"
-
-
 def _done(request: Request, back: str) -> RedirectResponse:
     refresh(request.app)  # this server at once; the others on their next check
-    return RedirectResponse(_back(back), status_code=303)
+    return RedirectResponse(safe_next(back, "/staff/curation"), status_code=303)
 
 
 def passages_of(answerer: Answerer, chunk_ids: list[str]) -> list[Passage]:
