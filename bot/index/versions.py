@@ -29,6 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from bot.articles.boilerplate import is_boilerplate
 from bot.articles.chunking import Chunk
 from bot.articles.corpus import corpus_hash
 from bot.search.embedder import Embedder
@@ -170,6 +173,7 @@ def write_version(
     tmp = versions / f".tmp-{manifest.version}"
     tmp.mkdir()
     vectors.save(tmp / "vectors.faiss")
+    sentences.mute(_boilerplate(chunks, sentences.starts))  # found once, when built
     sentences.save(tmp / "sentences.npz")
     if lexical is not None:
         lexical.save(tmp / LEXICAL)
@@ -254,6 +258,16 @@ def load_index(settings: Settings, embedder: Embedder, version: str | None = Non
     return LoadedIndex(manifest, chunks, vectors, lexical, sentences)
 
 
+def _boilerplate(chunks: list[Chunk], starts: np.ndarray) -> np.ndarray:
+    """Which sentence rows are link-outs or lead-ins (`bot.articles.boilerplate`)."""
+    mask = np.zeros(int(starts[-1]), dtype=bool)
+    for n, chunk in enumerate(chunks):
+        found = [is_boilerplate(s) for s in chunk.sentences()]
+        if len(found) == starts[n + 1] - starts[n]:
+            mask[starts[n] : starts[n + 1]] = found
+    return mask
+
+
 def read_lexical(folder: Path, known_words: frozenset[str] = frozenset()) -> LexicalIndex | None:
     """The lexical index saved in a version folder, or None when it has none."""
     if not (folder / LEXICAL).is_dir():
@@ -317,7 +331,7 @@ def read_version(
     try:
         chunks = _chunks(folder)
         vectors = VectorIndex.load(folder / "vectors.faiss")
-        sentences = SentenceVectors.load(folder / "sentences.npz")
+        sentences, muted = SentenceVectors.load(folder / "sentences.npz")
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         raise IndexError_(f"index version {manifest.version} is corrupt ({exc})") from exc
     if (
@@ -326,4 +340,6 @@ def read_version(
         or (len(sentences.starts) != manifest.chunks + 1)
     ):
         raise IndexError_(f"index version {manifest.version} is incomplete; run `bot index`")
+    if not muted:  # built before link-outs were recognised
+        sentences.mute(_boilerplate(chunks, sentences.starts))
     return manifest, chunks, vectors, sentences

@@ -17,8 +17,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from bot.articles.boilerplate import asks_for_reading
 from bot.articles.chunking import Chunk, normalise_name
 from bot.index.versions import LoadedIndex
+from bot.search.definitions import defined_term, defines
 from bot.search.embedder import Embedder
 
 CANDIDATES = 50  # from each signal, before fusing
@@ -28,6 +30,7 @@ BARE_SHARE = 0.3
 # A question that names a cited source ("what does the Mayo Clinic say?") is about the
 # passages citing it; this much is added to their fused score.
 CITE_BONUS = 0.1
+DEFINITION_BONUS = 0.05  # for a passage that defines what a "what is X?" question asks
 SEARCH_CACHE = 2048  # recent searches kept per index version
 
 
@@ -79,13 +82,18 @@ class Retriever:
         ids = np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
         dense = self.index.vectors.score(vector, ids)
         if self.sentence_weight > 0:
-            framed = self.index.sentences.best(vector, ids)
-            bare = self.index.sentences.best(vector, ids, bare=True)
+            # Link-outs and lead-ins score nothing, unless the patient asks where to read more.
+            mute = not asks_for_reading(query)
+            framed = self.index.sentences.best(vector, ids, mute=mute)
+            bare = self.index.sentences.best(vector, ids, bare=True, mute=mute)
             best = (1 - BARE_SHARE) * framed + BARE_SHARE * bare
             dense = (1 - self.sentence_weight) * dense + self.sentence_weight * best
         lexical = bm25[ids] / top if top > 0 else np.zeros(len(ids), dtype=np.float32)
         fused = (1 - self.lexical_weight) * dense + self.lexical_weight * lexical
         fused += CITE_BONUS * self._cites_named(query, ids)
+        term = defined_term(query)
+        if term is not None:
+            fused += DEFINITION_BONUS * self._defining(term, ids)
         order = np.argsort(-fused)[:k]
         return tuple(
             Hit(
@@ -104,6 +112,13 @@ class Retriever:
         return np.array(
             [any(normalise_name(name) in text for name in self.index.chunks[i].cites) for i in ids],
             dtype=np.float32,
+        )
+
+    def _defining(self, term: str, ids: np.ndarray) -> np.ndarray:
+        """1.0 for each chunk in `ids` with a sentence that defines `term`, else 0.0."""
+        chunks = self.index.chunks
+        return np.array(
+            [any(defines(s, term) for s in chunks[i].sentences()) for i in ids], dtype=np.float32
         )
 
     def sentence_similarity(self, text: str, hits: list[Hit]) -> float:

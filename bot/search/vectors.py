@@ -143,6 +143,15 @@ class SentenceVectors:
         self.framed = framed
         self.bare = bare
         self.starts = starts
+        self.muted: np.ndarray | None = None  # rows that never score (see `mute`)
+
+    def mute(self, mask: np.ndarray) -> None:
+        """Keep these sentence rows (link-outs, lead-ins: `bot.articles.boilerplate`) out
+        of every score: a chunk made of nothing else gets -1 for its best sentence, so
+        it is shown only when no other passage comes near."""
+        if len(mask) != self.starts[-1]:  # split otherwise when it was built: leave it be
+            return
+        self.muted = mask if mask.any() else None
 
     @classmethod
     def build(cls, framed: np.ndarray, bare: np.ndarray, counts: list[int]) -> SentenceVectors:
@@ -157,21 +166,34 @@ class SentenceVectors:
         owner = np.repeat(np.arange(len(ids)), [len(s) for s in spans])
         return np.concatenate(spans), owner
 
-    def best(self, query: np.ndarray, ids: np.ndarray, bare: bool = False) -> np.ndarray:
-        """For each chunk in `ids`, the highest cosine of `query` with one of its sentences."""
+    def best(
+        self, query: np.ndarray, ids: np.ndarray, bare: bool = False, mute: bool = True
+    ) -> np.ndarray:
+        """For each chunk in `ids`, the highest cosine of `query` with one of its sentences
+        (not a muted one, unless `mute` is False)."""
         rows, owner = self.rows(ids)
         out = np.full(len(ids), -1.0, dtype=np.float32)
         if len(rows):
             matrix = self.bare if bare else self.framed
             sims = matrix[rows].astype(np.float32) @ query.reshape(-1)
+            if mute and self.muted is not None:
+                sims[self.muted[rows]] = -1.0
             np.maximum.at(out, owner, sims)
         return out
 
     def save(self, path: Path) -> None:
+        """Write the vectors, and which rows are muted (none, when none are)."""
+        muted = self.muted if self.muted is not None else np.zeros(self.starts[-1], dtype=bool)
         with open(path, "wb") as handle:
-            np.savez(handle, framed=self.framed, bare=self.bare, starts=self.starts)
+            np.savez(handle, framed=self.framed, bare=self.bare, starts=self.starts, muted=muted)
 
     @classmethod
-    def load(cls, path: Path) -> SentenceVectors:
+    def load(cls, path: Path) -> tuple[SentenceVectors, bool]:
+        """The saved vectors, and whether their muted rows were saved with them (an index
+        built before muting was known has none)."""
         with np.load(path) as data:
-            return cls(data["framed"], data["bare"], data["starts"])
+            vectors = cls(data["framed"], data["bare"], data["starts"])
+            if "muted" in data.files:
+                vectors.mute(data["muted"])
+                return vectors, True
+        return vectors, False
