@@ -91,6 +91,12 @@ def index(
             "eval: "
             + ", ".join(f"{k} {manifest.eval[k]:.3f}" for k in ("hit@1", "hit@3", "abstention"))
         )
+    review = manifest.curation
+    if review.get("pins") or review.get("hidden"):
+        click.echo(
+            f"curation: {len(review['pins'])} pinned answers and {len(review['hidden'])} hidden "
+            "passages changed - review them (bot pins list, /staff/curation)"
+        )
 
 
 def _print_history(settings: Settings) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,10 +16,14 @@ from fastapi.testclient import TestClient
 from bot.cli import main
 from bot.curation.store import Curation, CurationError, Passage
 from bot.curation.view import CuratedView
+from bot.index.build import build_index
+from bot.index.versions import load_index, read_manifest
+from bot.log.database import Database
+from bot.search.embedder import Embedder
 from bot.settings import Settings
 from bot.staff.accounts import ROLES
 from bot.web.app import create_app
-from tests.conftest import staffed_app
+from tests.conftest import small_corpus, staffed_app, write
 from tests.test_staff import sign_in as staff_sign_in
 from tests.test_staff import soup
 
@@ -202,6 +207,10 @@ def test_a_pin_whose_passage_changed_is_flagged_not_dropped(app_client: TestClie
     page = soup(client.get("/staff/curation")).select_one("ol.pins")
     assert page is not None and "pinned passage changed — review" in page.get_text()
     assert "The old wording." in page.get_text()
+    staff_sign_in(client, "content@clinic.example")
+    banner = soup(client.get("/staff/content")).select_one("section[role=status]")
+    assert banner is not None
+    assert "1 pinned answer: passage changed — review" in " ".join(banner.get_text().split())
 
 
 def test_the_cli_curates_and_a_running_server_follows(db_settings: Settings) -> None:
@@ -236,3 +245,106 @@ def test_the_cli_curates_and_a_running_server_follows(db_settings: Settings) -> 
         while chunk in [p["chunk_id"] for p in ask(client, QUESTION)["passages"]]:
             assert time.monotonic() < deadline, "the server never picked up the hide"
             time.sleep(0.1)
+
+
+PREGNANCY = [
+    "can i have exosome therapy while pregnant",
+    "can I have exosome therapy when pregnant?",
+    "Can i have exosome treatment while im pregnant",
+]
+
+
+def test_one_answer_pinned_for_a_whole_content_gap(app_client: TestClient) -> None:
+    """A group of unanswered questions on the gaps page becomes one pinned answer: the
+    group's questions are its variants, so every one of them gets the chosen passage."""
+    client = app_client
+    for message in PREGNANCY:
+        assert ask(client, message)["kind"] == "no_answer", message
+    assert client.app.state.querylog.flush()  # type: ignore[attr-defined]
+    staff_sign_in(client, "content@clinic.example")
+    form = soup(client.get("/staff/gaps")).select_one("form.pin-gap")
+    assert form is not None and form["action"] == "/staff/curation/new"
+    fields = form.select("input")
+    question = next(str(i["value"]) for i in fields if i["name"] == "question")
+    variants = [str(i["value"]) for i in fields if i["name"] == "variant"]
+    assert sorted([question, *variants]) == sorted(PREGNANCY)
+
+    page = soup(
+        client.get(
+            "/staff/curation/new", params={"question": question, "variant": variants, "find": "TGA"}
+        )
+    )
+    pin_form = page.select_one("form.pin")
+    assert pin_form is not None
+    assert pin_form.select_one("input[name=question]")["value"] == question  # type: ignore[index]
+    textarea = pin_form.select_one("textarea[name=variants]")
+    assert textarea is not None and textarea.get_text().splitlines() == variants
+    offered = [str(i["value"]) for i in pin_form.select("input[name=chunk_ids]")]
+    assert offered
+    token = form_token(client, "/staff/curation")
+    response = client.post(
+        "/staff/curation/pins",
+        data={
+            "csrf_token": token,
+            "question": question,
+            "variants": textarea.get_text(),
+            "chunk_ids": [offered[0]],
+            "back": "/staff/curation",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/staff/curation"
+    for message in PREGNANCY:
+        reply = ask(client, message)
+        assert reply["kind"] == "answer", message
+        assert reply["passages"][0]["chunk_id"] == offered[0]
+        assert reply["passages"][0]["curated"] is True
+    # The content page leads there too.
+    nav = soup(client.get("/staff/content")).select_one("nav.subnav")
+    assert nav is not None and "/staff/curation/new" in [a["href"] for a in nav.select("a")]
+
+
+def test_a_build_reports_the_pins_and_hides_it_changes(
+    db_settings: Settings, tmp_path: Path, embedder: Embedder
+) -> None:
+    """A re-index that rewrites a pinned or hidden passage records it in the version's
+    manifest (and `bot index` says so); a database that is down never stops a build."""
+    s = db_settings.model_copy(
+        update={
+            "corpus_dir": small_corpus(tmp_path / "c", 2),
+            "index_dir": tmp_path / "i",
+            "eval_file": tmp_path / "none.jsonl",
+        }
+    )
+    first = build_index(s, embedder)
+    assert first.curation == {"checked": True, "pins": [], "hidden": []}
+    chunks = load_index(s, embedder).chunks
+    of = {c.doc_id: c for c in chunks}
+    db = Database(s)
+    db.upgrade()
+    store = Curation(db)
+    store.pin("when do i heal", [Passage(of["article-0"].chunk_id, of["article-0"].text)], "x")
+    store.pin("week one", [Passage(of["article-1"].chunk_id, of["article-1"].text)], "x")
+    store.hide(Passage(of["article-0"].chunk_id, of["article-0"].text), "outdated", "x")
+    write(s.corpus_dir, "article-0.md", "---\ntitle: Article 0\n---\n# Recovery\n\nRewritten.\n")
+    env = {
+        "BOT_CORPUS_DIR": str(s.corpus_dir),
+        "BOT_INDEX_DIR": str(s.index_dir),
+        "BOT_DATA_DIR": str(s.data_dir),
+        "BOT_DATABASE_URL": s.database_url,
+        "BOT_EVAL_FILE": str(s.eval_file),
+    }
+    result = CliRunner().invoke(main, ["index"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "curation: 1 pinned answers and 1 hidden passages changed" in result.output
+    second = read_manifest(s.index_dir)
+    assert second.curation == {
+        "checked": True,
+        "pins": ["when do i heal"],
+        "hidden": [of["article-0"].chunk_id],
+    }
+    db.dispose()
+    down = s.model_copy(update={"database_url": "postgresql://bot@127.0.0.1:9/none"})
+    write(s.corpus_dir, "article-1.md", "---\ntitle: Article 1\n---\n# Recovery\n\nAgain.\n")
+    third = build_index(down, embedder)
+    assert third.curation["checked"] is False and read_manifest(s.index_dir) == third

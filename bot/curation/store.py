@@ -101,6 +101,13 @@ class Curation:
             query = select(CurationEvent).order_by(CurationEvent.id.desc()).limit(limit)
             return list(session.scalars(query))
 
+    def changed(self, present: set[str]) -> dict[str, list[str]]:
+        """What an index holding only the passages `present` would leave for staff to review:
+        the questions whose pinned passages it no longer has, and the hidden passages gone."""
+        pins = [p.question for p in self.pins() if any(c not in present for c in p.chunk_ids)]
+        hidden = [h.chunk_id for h in self.hidden() if h.chunk_id not in present]
+        return {"pins": pins, "hidden": hidden}
+
     def pin(
         self, question: str, passages: list[Passage], by: str, variants: list[str] | None = None
     ) -> Pin:

@@ -20,9 +20,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.articles.chunking import Chunk
 from bot.articles.corpus import corpus_hash
@@ -40,6 +43,7 @@ from bot.index.versions import (
     save_manifest,
     write_version,
 )
+from bot.log.database import Database
 from bot.search.embedder import Embedder
 from bot.search.lexical import LexicalIndex, TokensBuilder
 from bot.search.vectors import SentenceVectors, VectorIndex
@@ -211,6 +215,27 @@ def _active_eval(
     return _evaluate(settings, load_index(settings, embedder, version), embedder)
 
 
+def _curation(settings: Settings, chunks: list[Chunk]) -> dict[str, Any]:
+    """Pins and hidden passages this build changes ("pinned passage changed — review"),
+    for the build's report; never a reason to hold a build back."""
+    from bot.curation.store import Curation
+
+    nothing: dict[str, Any] = {"checked": True, "pins": [], "hidden": []}
+    db = Database(settings)
+    path = db.url.database
+    if db.url.get_backend_name() == "sqlite" and path and not Path(path).is_file():
+        return nothing  # no database yet, so nothing curated
+    try:
+        if not inspect(db.engine).has_table("pins"):
+            return nothing  # a database no server has set up yet
+        return {"checked": True} | Curation(db).changed({c.chunk_id for c in chunks})
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("curation not checked: %s", exc)
+        return {"checked": False, "error": str(exc).splitlines()[0]}
+    finally:
+        db.dispose()
+
+
 def _gate(settings: Settings, new: dict[str, float], old: dict[str, float]) -> dict[str, object]:
     drops = [
         f"{name} fell from {old[name]:.3f} to {new[name]:.3f}"
@@ -292,6 +317,7 @@ def build_index(
             if previous:
                 old_eval = _active_eval(settings, previous, manifest.eval_key, embedder)
                 manifest.gate = _gate(settings, manifest.eval, old_eval)
+        manifest.curation = _curation(settings, chunks)
         manifest.build_seconds = round(time.perf_counter() - started, 3)
         save_manifest(folder, manifest)
         if manifest.gate and not manifest.gate["passed"] and not force:

@@ -69,6 +69,9 @@ class Manifest:
     # can reuse the figures instead of evaluating this version again.
     eval_key: str = ""
     vectors: dict[str, Any] = field(default_factory=dict)  # `VectorIndex.describe()`
+    # Pins and hidden passages whose passage this version no longer holds (their questions
+    # and chunk ids), for staff to review: {"checked", "pins", "hidden"}.
+    curation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

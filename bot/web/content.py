@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.articles import library, publishing
 from bot.index.build import activate_version
@@ -100,8 +101,28 @@ def articles(request: Request, user: Publisher, builds: BuildsDep) -> HTMLRespon
     """The articles with their status and review dates; upload, re-index."""
     listed = library.list_articles(_settings(request))
     return _page(
-        request, "content/articles.html", title="Articles", articles=listed, build=builds.state()
+        request,
+        "content/articles.html",
+        title="Articles",
+        articles=listed,
+        build=builds.state(),
+        curation=_curation_changed(request),
     )
+
+
+def _curation_changed(request: Request) -> dict[str, list[str]] | None:
+    """Pins and hidden passages whose passage the live index no longer holds, to review
+    (None when that cannot be told now: no index loaded, or the database is down)."""
+    answerer: Answerer | None = request.app.state.answerer
+    if answerer is None:
+        return None
+    try:
+        changed: dict[str, list[str]] = request.app.state.curation.changed(
+            {c.chunk_id for c in answerer.index.chunks}
+        )
+    except (SQLAlchemyError, OSError):
+        return None
+    return changed
 
 
 @router.post(HOME + "/preview", response_class=HTMLResponse)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +22,8 @@ from bot.web.auth import page as render
 log = logging.getLogger("bot")
 router = APIRouter(prefix="/staff/curation", include_in_schema=False)
 Csrf = Annotated[None, Depends(check_csrf)]
+# What a group of questions carries into the variants box (the form's own limit is 5,000).
+VARIANT_CHARS = 4_500
 
 
 def refresh(app: FastAPI) -> None:
@@ -85,6 +87,34 @@ def overview(request: Request, user: Curator) -> HTMLResponse:
         "local": request.app.state.querylog.local,  # times in the clinic's zone
     }
     return render(request, "staff/curation.html", context)
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_pin(
+    request: Request,
+    user: Curator,
+    question: Annotated[str, Query(max_length=500)] = "",
+    variant: Annotated[list[str] | None, Query()] = None,
+    find: Annotated[str | None, Query(max_length=300)] = None,
+) -> HTMLResponse:
+    """Pin passages to a question not taken from one logged message: a whole content gap
+    (its questions become the variants) or one staff write themselves."""
+    variants, used = [], 0
+    for v in variant or []:
+        used += len(v) + 1
+        if used > VARIANT_CHARS:
+            break
+        variants.append(v)
+    answerer = _answerer(request)
+    query = find or question
+    context = {
+        "title": "Pin an answer",
+        "pin_question": question,
+        "pin_variants": variants,
+        "find": find,
+        "candidates": answerer.retriever.search(query, k=8) if query else [],
+    }
+    return render(request, "staff/pin.html", context)
 
 
 @router.post("/pins")
