@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,14 +99,24 @@ def write_corpus(label: str, medquad: list[str]) -> Path:
     return folder
 
 
+# Prints the files of the bot modules an index build imports (in a fresh interpreter:
+# this one has imported others by then, such as the answering code).
+_BUILD_MODULES = """
+import sys, bot.index.build
+for name, module in sorted(sys.modules.items()):
+    if name.startswith("bot.") and getattr(module, "__file__", None):
+        print(module.__file__)
+"""
+
+
 def code_version() -> str:
     """A digest of the bot modules an index build runs, and their data files."""
-    import bot.index.build  # loads every module a build uses
-
-    base = Path(bot.index.build.__file__).parents[2]
-    loaded = [getattr(m, "__file__", None) for n, m in list(sys.modules.items()) if n[:4] == "bot."]
-    sources = {Path(f) for f in loaded if f}
+    out = subprocess.run(
+        [sys.executable, "-c", _BUILD_MODULES], capture_output=True, text=True, check=True
+    )
+    sources = {Path(line) for line in out.stdout.splitlines() if line}
     data = {p for folder in {s.parent for s in sources} for p in folder.glob("*.txt")}
+    base = min(sources, key=lambda p: len(p.parts)).parent.parent  # the folder holding bot/
     digest = hashlib.sha256()
     for path in sorted(sources | data):
         digest.update(str(path.relative_to(base)).encode())
@@ -158,6 +169,17 @@ def evaluate(corpus: Corpus, cases: list[Case], embedder: Embedder) -> tuple[lis
         answerer = Answerer(settings, load_index(settings, embedder), embedder)
         outcomes = evaluation.run(answerer, cases)
     return outcomes, round(timer.seconds, 2)
+
+
+def warm(corpus: Corpus, embedder: Embedder) -> float:
+    """Load what a first reply loads (triage, its language models), so no eval counts it."""
+    from bot.index.versions import load_index
+    from bot.replies.answerer import Answerer
+
+    settings = corpus.settings()
+    with Timer() as timer:
+        Answerer(settings, load_index(settings, embedder), embedder).ask("what are exosomes?")
+    return round(timer.seconds, 2)
 
 
 def figures(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -240,7 +262,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     columns = [
         ("hit@1", 7), ("hit@3", 7), ("answered", 9), ("abstention", 11),
         ("hit@3_drop", 11), ("abstention_drop", 16), ("distractor_at_1", 16),
-        ("na_medquad_only", 16),
+        ("na_medquad_only", 16), ("na_clinic", 10),
     ]  # fmt: skip
     head = f"{'file':18}{'corpus':15}{'ans/na':>8}" + "".join(f"{n:>{w}}" for n, w in columns)
     lines = [head + "  targets", "-" * (len(head) + 30)]
@@ -249,7 +271,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         if not row["answers"]:  # no answer questions: hit@k and answered mean nothing here
             cells[0] = cells[1] = cells[2] = cells[4] = None
         if not row["no_answers"]:
-            cells[3] = cells[5] = cells[7] = None
+            cells[3] = cells[5] = cells[7] = cells[8] = None
         counts = f"{row['answers']}/{row['no_answers']}"
         line = f"{row['file']:18}{row['corpus']:15}{counts:>8}"
         lines.append(line + "".join(_cell(c, w) for c, (_, w) in zip(cells, columns, strict=True)))
@@ -291,6 +313,7 @@ def main(argv: list[str] | None = None) -> None:
         b_corpus = prepare(f"clinic+mq{len(medquad)}", medquad, code, embedder)
     for corpus in (a_corpus, b_corpus):
         results.add("scale-build", corpus.label, **corpus.build)
+    loading = warm(a_corpus, embedder)
 
     rows: list[dict[str, Any]] = []
     verbose: list[str] = []
@@ -328,7 +351,8 @@ def main(argv: list[str] | None = None) -> None:
         "\ndistractor_at_1: of the clinic questions B answered, the share led by a MedQuAD "
         "passage;\nna_medquad_only: of the no_answer questions, the share B answered with "
         "MedQuAD passages alone\n(counted against abstention; whether MedQuAD really "
-        "answers them is for a human: -v lists them)."
+        "answers them is for a human: -v lists them); na_clinic: those B answered with a "
+        "clinic passage."
     )
     for corpus in (a_corpus, b_corpus):
         build = corpus.build
@@ -337,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{corpus.label}: {build['documents']} documents, {build['chunks']} chunks, "
             f"{how} {build['build_s']:.1f} s; eval {seconds[corpus.label]:.1f} s"
         )
-    print(f"index preparation {building.seconds:.1f} s (wall)")
+    print(f"indexes ready in {building.seconds:.1f} s; triage loaded in {loading:.1f} s")
     if args.verbose and verbose:
         print(
             "\nlost: hit@3 on A, not on B · gained: the reverse · led: answered on B with "

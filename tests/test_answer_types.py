@@ -14,6 +14,9 @@ from bot.replies.answerer import Answerer
     ("question", "kind"),
     [
         ("how much is it?", "price"),
+        ("how much per session", "price"),
+        ("results permanent?", "duration"),
+        ("does the effect wear off", "duration"),
         ("r exosomes expensive", "price"),
         ("how long do the results last", "duration"),
         ("when can i go back to work after my facelift", "duration"),

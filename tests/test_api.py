@@ -99,6 +99,25 @@ def test_follow_up_is_read_in_context(client: TestClient) -> None:
     assert any("dryness and fatigue" in p["text"] for p in follow["passages"])
 
 
+def test_a_short_follow_up_without_a_pronoun_keeps_the_topic(client: TestClient) -> None:
+    """A few words after an answer, not answered on their own, are read in its context;
+    a short message answered on its own starts a new topic."""
+    first = ask(client, "is exosome therapy different from stem cell therapy?")
+    conversation = first["conversation_id"]
+    alone = ask(client, "needles?")
+    assert alone["kind"] == "no_answer"  # no topic to lean on
+    follow = ask(client, "needles?", conversation)
+    assert follow["kind"] == "answer"
+    assert any("Injected directly into the treatment area" in p["text"] for p in follow["passages"])
+    typo = ask(client, "recovry time?", conversation)  # read as English, typo repaired
+    assert any("longer recovery time" in p["text"] for p in typo["passages"])
+    assert typo["language_notice"] is None
+    new = ask(client, "who regulates exosome therapy in australia?", conversation)
+    assert any("Therapeutic Goods" in p["text"] for p in new["passages"])
+    # Still declined when the articles do not say, in context or not.
+    assert ask(client, "how much per session", conversation)["kind"] == "no_answer"
+
+
 def test_emergency_numbers_come_from_settings(settings: Settings) -> None:
     local = settings.model_copy(update={"emergency_number": "911", "crisis_line": "988"})
     with TestClient(create_app(local)) as client:

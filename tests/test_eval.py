@@ -25,6 +25,17 @@ def test_quality_target(results: dict[str, float], metric: str) -> None:
     assert results[metric] >= evaluation.TARGETS[metric], results
 
 
+def test_short_follow_ups_keep_their_topic_and_new_topics_start_afresh(
+    answerer: Answerer,
+) -> None:
+    """Dialogues written for this (continuing without a pronoun, and changing topic):
+    follow-ups find their passage; those the articles do not answer are still declined."""
+    cases = evaluation.load_cases(ROOT / "bench" / "data" / "eval_follow_ups.jsonl")
+    assert {c.kind for c in cases} == {"continuing", "new_topic"}
+    found = evaluation.metrics(evaluation.run(answerer, cases))
+    assert found["follow_up_hit@3"] >= 0.95 and found["abstention"] >= 0.8, found
+
+
 def test_no_ordinary_question_is_marked_urgent(results: dict[str, float]) -> None:
     assert results["false_urgent"] == 0
 

@@ -38,7 +38,8 @@ TYPES = (
         "price",
         _re(
             r"\b(cost|costs|costing|price|prices|priced|pricing|expensive|cheap|afford|fees?|"
-            r"payment|pay|how much (is|are|would|will|do|does) (it|they|that|this|one)\b\s*\??$)"
+            r"payment|pay|how much (is|are|would|will|do|does) (it|they|that|this|one)\b\s*\??$|"
+            r"how much (per|a|an|each|for)\b)"
             r"|\$"
         ),
         _re(r"\$\s?\d|\b(\d+\s?(dollars|aud)|costs?|price[sd]?|fees?|free of charge|rebate)\b"),
@@ -47,7 +48,8 @@ TYPES = (
         "duration",
         _re(
             r"\bhow (long|soon|quickly|fast)\b|\bwhen (can|could|should|will|do|does|is|are) "
-            rf"(i|we|you|it|they|my)\b|\bhow many {_TIME_UNIT}\b"
+            rf"(i|we|you|it|they|my)\b|\bhow many {_TIME_UNIT}\b|\bpermanent(ly)?\b|"
+            r"\blasts? (long|forever)\b|\bwears? off\b"
         ),
         _re(
             rf"\b{_NUMBER}(\s?(-|to|or)\s?{_NUMBER})?\s+{_TIME_UNIT}\b|\b(immediately|"

@@ -18,7 +18,7 @@ from bot.index.versions import LoadedIndex
 from bot.replies import answer_types
 from bot.replies.conversation import Conversations
 from bot.replies.own_case import is_own_case
-from bot.replies.triage.detector import Finding, Triage
+from bot.replies.triage.detector import Finding, Triage, mostly_english
 from bot.search.embedder import Embedder
 from bot.search.retrieval import Hit, Retriever
 from bot.settings import Settings
@@ -31,6 +31,17 @@ _FOLLOW_UP = re.compile(
     r"procedure|same))\b|^\s*(and|also|so|but|what about|how about|what else|anything else)\b",
     re.IGNORECASE,
 )
+# A short message that ends or starts the way a continuation does ("less swelling too?",
+# "any studies", "which one heals faster").
+_CONTINUES = re.compile(
+    r"\b(too|as well|also|either|instead|then|which one|the other( one)?)\W*$|"
+    r"^\W*(any|which one|why|how come|how so|what for)\b",
+    re.IGNORECASE,
+)
+# A message of at most this many words after an answer is read in the answer's context
+# unless it is answered on its own ("recovery time?", "needles?").
+SHORT_WORDS = 6
+_WORD = re.compile(r"\w+")
 _SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
 # A sentence that asks: a question mark, or a question's first word.
 _QUESTION = re.compile(
@@ -175,9 +186,8 @@ class Answerer:
         concept = self.triage.catalogue.concept(finding.concept)
         return Urgent(finding.tier, finding.concept, concept.title, finding.language, translation)
 
-    def language_notice(self, message: str) -> str | None:
-        """The safety line in the patient's language when they did not write in English."""
-        code = self.triage.language_of(message)
+    def language_notice(self, code: str | None) -> str | None:
+        """The safety line in the patient's language (`code`) when it is not English."""
         pack = self.triage.languages.languages.get(code) if code else None
         return pack.replies.english_only if pack else None
 
@@ -250,12 +260,21 @@ class Answerer:
                 hits.append(Hit(chunk, similarity, similarity, 0.0, row))
         return hits
 
+    def read(self, message: str) -> tuple[str, str | None]:
+        """What `message` is searched as, and the other language it is in (None: English).
+
+        Typos are repaired in English only (the corpus's words are no spelling guide to
+        Spanish or Tagalog); a message that is English once repaired is English
+        ("recovry time?" reads as Tagalog to a trigram model)."""
+        language = self.triage.language_of(message)
+        corrected = self.retriever.index.lexical.correct(message)
+        if language is None or mostly_english(corrected):
+            return corrected, None
+        return message, language
+
     def query_of(self, message: str) -> str:
-        """What `message` is searched as: typos repaired, in English only (the corpus's
-        words are no spelling guide to Spanish or Tagalog)."""
-        if self.triage.language_of(message) is not None:
-            return message
-        return self.retriever.index.lexical.correct(message)
+        """What `message` is searched as (`read`)."""
+        return self.read(message)[0]
 
     def ask(self, message: str, conversation_id: str | None = None) -> Reply:
         """Reply to one message, reading it in the context of the conversation so far."""
@@ -265,11 +284,15 @@ class Answerer:
             text = self.urgent_message(finding)
             urgent = self.urgent(finding)
             return self._reply(conversation_id, "urgent", text, [], False, urgent)
-        query = self.query_of(message)
+        query, language = self.read(message)
         curation = self.curation  # one view of the staff's curation for the whole reply
         topic = self.conversations.topic(conversation_id)
-        follow_up = bool(topic and _FOLLOW_UP.search(message))
+        short = len(_WORD.findall(message)) <= SHORT_WORDS
+        leaning = bool(_FOLLOW_UP.search(message) or (short and _CONTINUES.search(message)))
         shown = self.select(self.visible(self.retriever.search(query), curation), query)
+        # Read in the context of the last answer: a message that leans on it, or a short
+        # one the articles do not answer on its own.
+        follow_up = bool(topic and (leaning or (short and not shown)))
         pinned = self.pinned(query, curation)
         if pinned:  # staff's passages first, then the search's own not already among them
             pinned_ids = {p.chunk.chunk_id for p in pinned}
@@ -290,7 +313,7 @@ class Answerer:
             reply = self._reply(
                 conversation_id, "no_answer", self.no_answer_message(), [], own_case
             )
-            reply.language_notice = self.language_notice(message)
+            reply.language_notice = self.language_notice(language)
             return reply
         if pinned or not follow_up:
             self.conversations.remember(conversation_id, query)
@@ -302,5 +325,5 @@ class Answerer:
             own_case,
             curated=len(pinned),
         )
-        reply.language_notice = self.language_notice(message)
+        reply.language_notice = self.language_notice(language)
         return reply
