@@ -86,6 +86,7 @@ def _lexical(
             builder.add_ids(old.span(row))  # type: ignore[union-attr]
     lexical = LexicalIndex.from_tokens(builder.tokens(), known)
     lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
+    lexical.learn_documents([c.doc_id for c in chunks])
     return lexical
 
 

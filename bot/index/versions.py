@@ -258,6 +258,7 @@ def load_index(settings: Settings, embedder: Embedder, version: str | None = Non
         lexical.learn_topics([c.doc_id for c in chunks], {c.doc_id: c.title for c in chunks})
     elif len(lexical.tokens) != manifest.chunks:
         raise IndexError_(f"index version {manifest.version} is incomplete; run `bot index`")
+    lexical.learn_documents([c.doc_id for c in chunks])
     return LoadedIndex(manifest, chunks, vectors, lexical, sentences)
 
 

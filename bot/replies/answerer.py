@@ -208,7 +208,10 @@ class Answerer:
         s = self.settings
         if not hits or hits[0].score < s.answer_threshold:
             return []
-        share = self.uncovered_share(query, hits[0].chunk.doc_id)
+        # Judged by the article that covers the most of it among the best few (in a
+        # library of hundreds, the best passage may come from an article on another topic).
+        docs = dict.fromkeys(h.chunk.doc_id for h in hits[: s.max_passages])
+        share = min(self.uncovered_share(query, doc_id) for doc_id in docs)
         if share == 1.0 or hits[0].score < s.answer_threshold + s.focus_margin * share:
             return []
         best = hits[0].score

@@ -185,6 +185,8 @@ class LexicalIndex:
         self.tokens = tokens
         self._known = known_words | english()  # read once, at load, not on a question
         self._topics: dict[str, frozenset[str]] = {}
+        self._doc_rows: dict[str, list[int]] = {}
+        self._doc_words: dict[str, tuple[frozenset[str], list[str]]] = {}
         self._count = len(tokens)
         term_of, term_names = _word_terms(tokens.words)
         self._term_of: np.ndarray | None = term_of
@@ -230,6 +232,7 @@ class LexicalIndex:
         index._term_of, index._term_names = None, []
         topics = json.loads((folder / "topics.json").read_text(encoding="utf-8"))
         index._topics = {doc: frozenset(terms) for doc, terms in topics.items()}
+        index._doc_rows, index._doc_words = {}, {}
         index._set_vocab()
         return index
 
@@ -253,6 +256,33 @@ class LexicalIndex:
             return str(best[0])
 
         return re.sub(r"[^\W\d_]+", repair, query)  # whole words, accents and all
+
+    def learn_documents(self, doc_ids: list[str]) -> None:
+        """The article of each indexed text (`doc_ids`, in index order), so that `focus`
+        counts a word as covered only when the article answering uses it: among hundreds
+        of articles nearly every word is used by one of them."""
+        rows: dict[str, list[int]] = {}
+        for i, doc_id in enumerate(doc_ids):
+            rows.setdefault(doc_id, []).append(i)
+        self._doc_rows, self._doc_words = rows, {}
+
+    def _article(self, doc_id: str) -> tuple[frozenset[str], list[str]]:
+        """The terms and long words of one article (of the whole index when the article
+        is unknown); computed on first use."""
+        rows = self._doc_rows.get(doc_id)
+        if rows is None:
+            return self._terms, self._long_words
+        found = self._doc_words.get(doc_id)
+        if found is None:
+            ids = np.unique(np.concatenate([self.tokens.span(i) for i in rows]))
+            article = [self.tokens.words[i] for i in ids.tolist()]
+            found = (
+                frozenset(_stem(w) for w in article if w.isalpha()),
+                [w for w in article if len(w) >= 7 and w.isalpha()],
+            )
+            if len(self._doc_words) < 10_000:
+                self._doc_words[doc_id] = found
+        return found
 
     def learn_topics(self, doc_ids: list[str], titles: dict[str, str]) -> None:
         """Topic terms of each article, from its title and the terms most of its chunks share.
@@ -291,12 +321,13 @@ class LexicalIndex:
 
         Stopwords and chatter ("worried", "booked") are dropped, and so are the
         article's topic words ("exosome" in an article on exosomes). Of the rest, a
-        word is covered when the articles use it (stemmed), when it sits inside an
+        word is covered when the article `doc_id` uses it (stemmed), when it sits inside an
         article word ("pigmentation" in "hyperpigmentation"), or when it is part of a
         lay phrase with an article equivalent ("boob job"). "How much do exosomes
         cost?" has nothing covered and "cost" uncovered.
         """
         topic = self._topics.get(doc_id, frozenset())
+        article_terms, long_words = self._article(doc_id)
         lay = {w for phrase, _ in lay_matches(query) for w in phrase.split()}
         covered: list[str] = []
         uncovered: list[str] = []
@@ -308,8 +339,8 @@ class LexicalIndex:
                 continue
             known = (
                 word in lay
-                or term in self._terms
-                or (len(word) >= 5 and any(word in w for w in self._long_words))
+                or term in article_terms
+                or (len(word) >= 5 and any(word in w for w in long_words))
             )
             (covered if known else uncovered).append(word)
         return covered, uncovered
