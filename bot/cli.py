@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from bot.articles.documents import CorpusError
+from bot.callbacks.commands import callbacks
 from bot.curation.commands import pins
 from bot.index.versions import IndexError_
 from bot.settings import Settings
@@ -243,6 +244,7 @@ def _new_password(from_stdin: bool) -> str:
 
 
 main.add_command(pins)  # bot pins …, in bot/curation/commands.py
+main.add_command(callbacks)  # bot callbacks key|purge, in bot/callbacks/commands.py
 
 
 @main.group()

@@ -219,7 +219,67 @@ class Settings(BaseSettings):
         "days after its reviewed_on (or published) date.",
     )
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    # A path to a person: call-back requests, notifications, opening hours (issue 14;
+    # see docs/callbacks.md).
+    public_url: str = Field(
+        "",
+        description="The site's address as staff reach it (e.g. `https://chat.clinic.example`), "
+        "for the inbox link in notifications. Empty: the link is a path only.",
+    )
+    privacy_notice: str = Field(
+        "We collect your name and contact details only to call you back about your "
+        "question. Only clinic staff can see them, and we delete them after we have "
+        "dealt with your request.",
+        description="The collection notice shown beside the call-back form's consent box.",
+    )
+    privacy_url: str = Field("", description="A link to the clinic's full privacy policy.")
+    rate_limit_callback: str = Field(
+        "5/hour;20/day", description="Call-back requests one client address may send."
+    )
+    callback_key: SecretStr = Field(
+        SecretStr(""),
+        description="Fernet key (`bot callbacks key` makes one) that encrypts call-back "
+        "contact details at rest. Empty: derived from BOT_SECRET_KEY, refused in production.",
+    )
+    callback_retention_days: int = Field(
+        30, ge=1, description="Closed call-back requests are deleted this many days after closing."
+    )
+    notify_emails: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Who is e-mailed about a new call-back request; comma-separated.",
+    )
+    smtp_url: SecretStr = Field(
+        SecretStr(""),
+        description="Mail server: `smtp://user:password@host:587` (STARTTLS when offered) or "
+        "`smtps://…:465`. Empty: no e-mail.",
+    )
+    mail_from: str = Field("chatbot@localhost", description="Sender of notification e-mails.")
+    webhook_url: str = Field(
+        "", description="Where a JSON notification of each call-back request is POSTed."
+    )
+    webhook_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Signs webhook bodies: `X-Bot-Signature: sha256=<HMAC-SHA256 hex>`.",
+    )
+    notify_include_details: bool = Field(
+        False,
+        description="Put the patient's name, contact and message into e-mails and webhooks "
+        "(a privacy risk: mailboxes and chat tools keep copies). Off: an id and a link only.",
+    )
+    opening_hours: str = Field(
+        "Mon-Fri 09:00-17:00",
+        description="When the clinic answers the phone, in BOT_TIMEZONE, e.g. "
+        "`Mon-Fri 08:30-17:30; Sat 09:00-12:00`.",
+    )
+    holidays: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Dates the clinic is closed (YYYY-MM-DD), comma-separated.",
+    )
+    after_hours_number: str = Field(
+        "", description="A number for urgent matters when the clinic is closed (an on-call line)."
+    )
+
+    @field_validator("cors_origins", "trusted_proxies", "notify_emails", "holidays", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         """Accept `a,b` as well as `["a", "b"]`; an origin has no trailing slash."""

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import negative_data_rejection
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from bot.settings import Settings
 from bot.web.app import create_app
@@ -50,6 +50,11 @@ def test_api_conforms_to_its_schema_and_never_fails(
             assert response.status_code < 500, (case.method, case.path, response.text)
             # Lenient is fine: a message is stripped of surrounding spaces before its length
             # is checked, and unknown fields are ignored; the schema cannot say either.
-            case.validate_response(response, excluded_checks=[negative_data_rejection])
+            excluded = [negative_data_rejection]
+            if case.path == "/api/callback":
+                # A phone number can be of the schema's form and still not exist, and a
+                # request without consent is the patient's to fix: 422 with the reason.
+                excluded.append(positive_data_acceptance)
+            case.validate_response(response, excluded_checks=excluded)
 
         check()

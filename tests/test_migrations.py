@@ -17,7 +17,15 @@ from bot.log.querylog import Filters, QueryLog
 from bot.settings import Settings
 from bot.web.app import create_app
 
-TABLES = {"questions", "feedback", "users", "staff_sessions", "signin_failures"}
+TABLES = {
+    "questions",
+    "feedback",
+    "users",
+    "staff_sessions",
+    "signin_failures",
+    "callback_requests",
+    "notifications",
+}
 
 
 def head() -> str:

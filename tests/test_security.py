@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from bot.index.build import build_index
 from bot.log.querylog import Filters
@@ -189,7 +191,8 @@ def test_production_refuses_a_weak_key(settings: Settings, tmp_path: Path, key: 
 
 def test_production_accepts_a_strong_or_generated_key(settings: Settings, tmp_path: Path) -> None:
     strong = "k3Y-" + os.urandom(24).hex()
-    base = {"data_dir": tmp_path / "data", "production": True}
+    sealing = SecretStr(Fernet.generate_key().decode())  # production needs it too
+    base = {"data_dir": tmp_path / "data", "production": True, "callback_key": sealing}
     create_app(settings.model_copy(update=base | {"secret_key": strong}))
     create_app(settings.model_copy(update=base))  # generated into data/secret_key
     key_file = tmp_path / "data" / "secret_key"

@@ -36,7 +36,9 @@ NOT_ANSWERING = frozenset(
     workers reload_seconds cors_origins secret_key secure_cookies session_hours signin_max_failures
     signin_lockout_minutes log_retention_days production trusted_proxies rate_limit_chat
     rate_limit_feedback rate_limit_signin max_body_bytes frame_ancestors max_upload_bytes
-    review_after_days""".split()
+    review_after_days public_url privacy_notice privacy_url rate_limit_callback callback_key
+    callback_retention_days notify_emails smtp_url mail_from webhook_url webhook_secret
+    notify_include_details opening_hours holidays after_hours_number""".split()
 )
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 from bot.articles.chunking import Chunk
+from bot.callbacks.hours import OpeningHours
 from bot.curation.view import CuratedView
 from bot.index.versions import LoadedIndex
 from bot.replies import answer_types
@@ -143,6 +145,7 @@ class Answerer:
         # Staff pins and hidden passages; the server swaps in a new view when they change.
         self.curation = curation or CuratedView()
         self._chunks = {c.chunk_id: (row, c) for row, c in enumerate(index.chunks)}
+        self.hours = OpeningHours.from_settings(settings)  # for the after-hours line
 
     def _reply(
         self,
@@ -171,13 +174,18 @@ class Answerer:
         s = self.settings
         catalogue = self.triage.catalogue
         concept = catalogue.concept(finding.concept)
-        return catalogue.replies.to(finding.concept, finding.tier).format(
+        text = catalogue.replies.to(finding.concept, finding.tier).format(
             emergency_number=s.emergency_number,
             crisis_line=s.crisis_line,
             clinic_name=s.clinic_name,
             treater=concept.treater,
             why=concept.why,
         )
+        if s.after_hours_number and not self.hours.is_open(datetime.now(UTC)):
+            text += (
+                f" {s.clinic_name} is closed now: its after-hours line is {s.after_hours_number}."
+            )
+        return text
 
     def urgent(self, finding: Finding) -> Urgent:
         """What the reply says of the red flag, with the patient's language's reply."""

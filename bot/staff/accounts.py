@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "publish": frozenset({"content", "admin"}),
     # Pin passages to questions and hide passages (bot.curation).
     "curate": frozenset(ROLES),
+    # Call-back requests: patients' contact details (bot.callbacks).
+    "callbacks": frozenset({"staff", "admin"}),
 }
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024
 SLOW_DOWN_AFTER = 3  # failures after which each attempt must wait (1 s, 2 s, 4 s …)

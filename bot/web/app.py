@@ -17,7 +17,7 @@ from bot.search import vectors
 from bot.search.embedder import Embedder
 from bot.search.embedder import set_threads as set_model_threads
 from bot.settings import ROOT, Settings
-from bot.web import auth, chat_api, chat_page, content, curation, security, staff
+from bot.web import auth, callbacks, chat_api, chat_page, content, curation, security, staff
 
 log = logging.getLogger("bot")
 
@@ -31,10 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.answerer = None
         app.state.unavailable = None
         await asyncio.to_thread(staff.start, app, settings)  # the query log and staff accounts
+        await asyncio.to_thread(callbacks.start, app, settings)  # and the outbox's sender
         await asyncio.to_thread(_load_active, app, settings)
         watcher = asyncio.create_task(_watch_index(app, settings))
         yield
         watcher.cancel()
+        await asyncio.to_thread(callbacks.stop, app)
         await asyncio.to_thread(staff.stop, app)
 
     app = FastAPI(
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(content.router)
     app.include_router(curation.router)
     auth.install(app, settings)
+    callbacks.install(app, settings)  # after the session key: production checks both
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
     security.install(app, settings)  # inside CORS, so a 429 still reaches the widget
     app.add_middleware(

@@ -104,12 +104,28 @@ def page(
 ) -> HTMLResponse:
     """A staff page: never cached, never framed, no inline script or style."""
     user = getattr(request.state, "user", None)
-    base = {"user": user, "csrf": csrf_token(request), "settings": request.app.state.settings}
+    base = {
+        "user": user,
+        "csrf": csrf_token(request),
+        "settings": request.app.state.settings,
+        "callbacks_new": _new_callbacks(request, user),
+    }
     response = TEMPLATES.TemplateResponse(request, template, base | context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = STAFF_CSP
     response.headers["Referrer-Policy"] = "same-origin"
     return response
+
+
+def _new_callbacks(request: Request, user: User | None) -> int | None:
+    """New call-back requests, for the navigation of staff who handle them."""
+    store = getattr(request.app.state, "callbacks", None)
+    if store is None or user is None or not user.can("callbacks"):
+        return None
+    try:
+        return int(store.count_new())
+    except SQLAlchemyError:
+        return None  # the page still shows; the count comes back with the database
 
 
 def get_users(request: Request) -> Users:

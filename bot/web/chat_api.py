@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from bot.log.querylog import QueryLog
@@ -43,7 +44,13 @@ def healthz(request: Request, response: Response) -> Health:
     answerer: Answerer | None = request.app.state.answerer
     querylog: QueryLog | None = getattr(request.app.state, "querylog", None)
     log = querylog.health() if querylog else None
-    logged = {"log": log.status, "log_spooled": log.spooled} if log else {}
+    logged: dict[str, Any] = {"log": log.status, "log_spooled": log.spooled} if log else {}
+    outbox = getattr(request.app.state, "outbox", None)
+    if outbox is not None:
+        try:
+            logged["notify"] = outbox.health().status
+        except SQLAlchemyError:
+            logged["notify"] = "degraded"
     if answerer is None:
         response.status_code = 503
         return Health(status="unavailable", reason=request.app.state.unavailable, **logged)

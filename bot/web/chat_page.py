@@ -46,6 +46,7 @@ def widget_config(settings: Settings) -> dict[str, str]:
         "consultText": settings.consult_text,
         "emergencyNumber": settings.emergency_number,
         "crisisLine": settings.crisis_line,
+        "afterHoursNumber": settings.after_hours_number,
     }
 
 
@@ -87,8 +88,9 @@ def reply_view(question: str, reply: Reply, settings: Settings) -> dict[str, Any
             dates.append(f"Published {_nice_date(passage['published'])}")
         passage["dates"] = " · ".join(dates)
     calls = [(settings.emergency_number, _tel(settings.emergency_number))]
-    if settings.crisis_line and settings.crisis_line in reply.message:
-        calls.append((settings.crisis_line, _tel(settings.crisis_line)))
+    for extra in (settings.crisis_line, settings.after_hours_number):
+        if extra and extra in reply.message:
+            calls.append((extra, _tel(extra)))
     view["calls"] = [(number, href) for number, href in calls if href]
     return view
 
@@ -119,13 +121,20 @@ def page(request: Request) -> HTMLResponse:
     return _page(request)
 
 
+async def small_form(request: Request) -> dict[str, str] | None:
+    """A posted form's fields (the first value of each), or None when it is too large."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return None
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
 @router.post("/", response_class=HTMLResponse, include_in_schema=False)
 async def page_post(request: Request) -> HTMLResponse:
     """The no-JavaScript chat: a posted form gets the reply rendered on the page."""
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
+    form = await small_form(request)
+    if form is None:
         return _page(request, 413, error="That message is too long.")
-    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     try:
         asked = ChatRequest.model_validate(
             {"message": form.get("message", ""), "conversation_id": form.get("conversation_id")}

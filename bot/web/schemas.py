@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -101,6 +101,11 @@ class Health(BaseModel):
         "database (the chat still answers).",
     )
     log_spooled: int = Field(0, description="Records waiting in the spool.")
+    notify: Literal["ok", "degraded", "off"] | None = Field(
+        None,
+        description="Call-back notifications: `degraded` while sends are failing (they are "
+        "retried; nothing is lost), `off` when no e-mail or webhook is set up.",
+    )
 
 
 MAX_COMMENT_CHARS = 500
@@ -124,3 +129,45 @@ class FeedbackResponse(BaseModel):
 
 class Suggestions(BaseModel):
     questions: list[str] = Field(description="Three to five questions the articles answer.")
+
+
+class CallbackIn(BaseModel):
+    """A patient's request to be called back (checked field by field by the server)."""
+
+    conversation_id: ConversationId | None = Field(
+        None, description="The chat's conversation, so staff see what was asked."
+    )
+    name: str = Field(max_length=200)
+    phone: str | None = Field(None, max_length=60, description="Australian or international.")
+    email: str | None = Field(None, max_length=320)
+    preferred_time: str = Field(
+        max_length=64, description="One of the `choices` values from GET /api/callback."
+    )
+    message: str = Field(max_length=MAX_MESSAGE_CHARS, description="The patient's question.")
+    consent: bool = Field(description="The patient agreed to the collection notice.")
+
+
+class CallbackCreated(BaseModel):
+    request_id: str
+    message: str = Field(description="What to tell the patient (when the clinic will call).")
+
+
+class CallbackSlot(BaseModel):
+    value: str
+    label: str
+
+
+class CallbackOptions(BaseModel):
+    open: bool = Field(description="Whether the clinic is open now.")
+    status: str = Field(description='"We\'re open — …" or "We\'re closed — …".')
+    choices: list[CallbackSlot] = Field(description="Preferred times to offer, soonest first.")
+    privacy_notice: str
+    privacy_url: str | None = None
+
+
+class CallbackProblem(BaseModel):
+    """A call-back request refused: `fields` names what to fix in each field (a body
+    that is not even the right shape gets the usual list of errors in `detail`)."""
+
+    detail: str | list[dict[str, Any]]
+    fields: dict[str, str] = Field(default_factory=dict)

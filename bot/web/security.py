@@ -73,6 +73,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         (settings.rate_limit_chat, "BOT_RATE_LIMIT_CHAT"),
         (settings.rate_limit_feedback, "BOT_RATE_LIMIT_FEEDBACK"),
         (settings.rate_limit_signin, "BOT_RATE_LIMIT_SIGNIN"),
+        (settings.rate_limit_callback, "BOT_RATE_LIMIT_CALLBACK"),
     ):
         _limits(value, name)  # a typo stops the server now, not at the first request
     app.add_middleware(Guard, settings=settings)
@@ -95,6 +96,7 @@ class Guard:
         # A sliding-window counter keeps two counters per client and rule: memory stays flat.
         self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
         chat = _limits(settings.rate_limit_chat, "BOT_RATE_LIMIT_CHAT")
+        callback = _limits(settings.rate_limit_callback, "BOT_RATE_LIMIT_CALLBACK")
         self.rules: dict[tuple[str, str], tuple[str, list[RateLimitItem]]] = {
             ("POST", "/api/chat"): ("chat", chat),
             ("POST", "/"): ("chat", chat),  # the no-JavaScript page is the same chat
@@ -102,6 +104,8 @@ class Guard:
                 "feedback",
                 _limits(settings.rate_limit_feedback, "BOT_RATE_LIMIT_FEEDBACK"),
             ),
+            ("POST", "/api/callback"): ("callback", callback),
+            ("POST", "/callback"): ("callback", callback),  # the no-JavaScript form
             ("POST", "/staff/signin"): (
                 "signin",
                 _limits(settings.rate_limit_signin, "BOT_RATE_LIMIT_SIGNIN"),

@@ -132,8 +132,10 @@
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (res.ok) return data;
-        if (res.status === 422) throw new Error("Please type a question of up to 1,000 characters.");
-        throw new Error(typeof data.detail === "string" ? data.detail : UNAVAILABLE);
+        var e = new Error(res.status === 422 && !data.fields ? "Please type a question of up to 1,000 characters."
+          : typeof data.detail === "string" ? data.detail : UNAVAILABLE);
+        e.fields = data.fields;
+        throw e;
       });
     });
   }
@@ -168,9 +170,11 @@
   }
   function urgentCard(reply, fresh) {
     var actions = [el("a", { class: "cc-call", href: tel(CONFIG.emergencyNumber), text: "Call " + CONFIG.emergencyNumber })];
-    if (CONFIG.crisisLine && reply.message.indexOf(CONFIG.crisisLine) >= 0 && tel(CONFIG.crisisLine)) {
-      actions.push(el("a", { class: "cc-call", href: tel(CONFIG.crisisLine), text: "Call " + CONFIG.crisisLine }));
-    }
+    [CONFIG.crisisLine, CONFIG.afterHoursNumber].forEach(function (n) {
+      if (n && reply.message.indexOf(n) >= 0 && tel(n)) {
+        actions.push(el("a", { class: "cc-call", href: tel(n), text: "Call " + n }));
+      }
+    });
     var u = reply.urgent, translated = u && u.translation
       ? el("p", { class: "cc-translation", lang: u.language, dir: "auto", text: u.translation })
       : null;
@@ -203,7 +207,10 @@
     function drawComment() {
       after.textContent = "";
       if (item.fb == null) return;
-      if (item.fc) return after.appendChild(el("span", { text: "Thank you, your comment was sent." }));
+      if (item.fb === false && item.r.kind === "answer" && item.r.own_case !== true) {
+        after.appendChild(offer(item.q));
+      }
+      if (item.fc) return after.appendChild(el("p", { text: "Thank you, your comment was sent." }));
       var input = el("input", { id: id + "-c", type: "text", maxlength: "500", autocomplete: "off" });
       after.appendChild(el("form", {
         class: "cc-feedback", onsubmit: function (ev) {
@@ -244,8 +251,111 @@
       ]));
     }
     (r.passages || []).forEach(function (p) { box.appendChild(card(item.q, p)); });
+    if (r.kind === "no_answer" || r.own_case === true) box.appendChild(offer(item.q));
     box.appendChild(feedback(item));
     return box;
+  }
+  function offer(q) {
+    return el("p", { class: "cc-offer" }, [el("button", {
+      type: "button", class: "cc-callback", text: "Ask the clinic to call me",
+      onclick: function () { callback(q); }
+    })]);
+  }
+
+  /* "Ask the clinic to call me": a short form in the conversation, sent to /api/callback. */
+  var FIELDS = [
+    ["name", "Your name", "text", "name", "100"],
+    ["phone", "Phone number", "tel", "tel", "40"],
+    ["email", "E-mail address", "email", "email", "254"]
+  ];
+  function callback(q) {
+    var old = log.querySelector(".cc-cb");
+    if (old) old.remove();
+    var box = el("div", { class: "cc-msg cc-bot cc-cb", role: "group", "aria-labelledby": "cc-cb-title" },
+      [el("h3", { id: "cc-cb-title", text: "Ask the clinic to call you" }), el("p", { text: "Loading…" })]);
+    log.appendChild(box);
+    scrollTo(box);
+    fetch(BASE + "/api/callback").then(function (r) {
+      if (!r.ok) throw new Error(UNAVAILABLE);
+      return r.json();
+    }).then(function (o) { drawCallback(box, o, q); })
+      .catch(function () { box.lastChild.textContent = UNAVAILABLE; });
+  }
+  function drawCallback(box, o, q) {
+    box.lastChild.remove();
+    var controls = {}, errors = {};
+    function field(name, label, control, hint) {
+      var id = "cc-cb-" + name;
+      control.id = id;
+      controls[name] = control;
+      errors[name] = el("p", { class: "cc-cb-error", id: id + "-error", hidden: true });
+      var described = (hint ? id + "-hint " : "") + id + "-error";
+      control.setAttribute("aria-describedby", described);
+      return el("div", { class: "cc-cb-field" }, [
+        el("label", { for: id, text: label }),
+        hint ? el("p", { class: "cc-cb-hint", id: id + "-hint", text: hint }) : null,
+        errors[name], control
+      ]);
+    }
+    var parts = [el("p", { class: "cc-cb-status cc-cb-hint", text: o.status })];
+    FIELDS.forEach(function (f) {
+      var input = el("input", { name: f[0], type: f[2], autocomplete: f[3], maxlength: f[4] });
+      parts.push(field(f[0], f[1], input, f[0] === "phone" ? "A phone number or an e-mail address (or both)." : null));
+    });
+    var when = el("select", { name: "preferred_time" }, o.choices.map(function (c) {
+      return el("option", { value: c.value, text: c.label });
+    }));
+    parts.push(field("preferred_time", "When should we call?", when));
+    var message = el("textarea", { name: "message", rows: "3", maxlength: "1000" });
+    message.value = q || "";
+    parts.push(field("message", "What would you like to ask?", message));
+    var consent = el("input", { type: "checkbox", name: "consent", value: "yes" });
+    consent.id = "cc-cb-consent";
+    controls.consent = consent;
+    errors.consent = el("p", { class: "cc-cb-error", id: "cc-cb-consent-error", hidden: true });
+    consent.setAttribute("aria-describedby", "cc-cb-notice cc-cb-consent-error");
+    var notice = el("p", { class: "cc-cb-hint", id: "cc-cb-notice", text: o.privacy_notice + " " });
+    var policy = o.privacy_url && safeUrl(o.privacy_url);
+    if (policy) notice.appendChild(el("a", { href: policy, target: "_blank", rel: "noopener", text: "Privacy policy" }));
+    parts.push(el("div", { class: "cc-cb-field cc-cb-consent" }, [notice, errors.consent,
+      el("label", { for: "cc-cb-consent" }, [consent, " I agree to the clinic keeping these details to call me back."])]));
+    var status = el("p", { class: "cc-cb-error", role: "alert" });
+    var send = el("button", { type: "submit", class: "cc-callback", text: "Ask for a call back" });
+    var cancel = el("button", { type: "button", class: "cc-restart", text: "Cancel",
+      onclick: function () { box.remove(); input.focus(); } });
+    parts.push(status, el("p", {}, [send, " ", cancel]));
+    var cbForm = el("form", { class: "cc-cb-form", novalidate: true, onsubmit: function (ev) {
+      ev.preventDefault();
+      send.disabled = true;
+      status.textContent = "";
+      Object.keys(errors).forEach(function (k) {
+        errors[k].hidden = true;
+        controls[k].removeAttribute("aria-invalid");
+      });
+      var body = { conversation_id: state.cid, name: controls.name.value, phone: controls.phone.value,
+        email: controls.email.value, preferred_time: when.value, message: message.value,
+        consent: consent.checked };
+      post("/api/callback", body).then(function (data) {
+        box.textContent = "";
+        box.appendChild(el("div", { class: "cc-cb-done", role: "status" }, [
+          el("p", {}, [el("strong", { text: data.message })]),
+          el("p", { text: "Your request number is " + data.request_id + ". If it is urgent, call " + CONFIG.emergencyNumber + "." })
+        ]));
+      }).catch(function (e) {
+        var first = null;
+        Object.keys(e.fields || {}).forEach(function (k) {
+          if (!errors[k]) return;
+          errors[k].textContent = e.fields[k];
+          errors[k].hidden = false;
+          controls[k].setAttribute("aria-invalid", "true");
+          first = first || controls[k];
+        });
+        status.textContent = first ? "Please check the fields marked." : (e instanceof TypeError ? UNAVAILABLE : e.message);
+        if (first) first.focus();
+      }).then(function () { send.disabled = false; });
+    } }, parts);
+    box.appendChild(cbForm);
+    controls.name.focus();
   }
   function questionNode(q) {
     return el("div", { class: "cc-msg cc-user" }, [el("span", { class: "cc-sr", text: "You asked: " }), q]);
@@ -273,6 +383,8 @@
   var launcher, panel;
   var head = el("div", { class: "cc-head" }, [
     el("h2", { class: "cc-title", id: "cc-title", text: opts.title || CONFIG.title }),
+    el("button", { type: "button", class: "cc-restart", text: "Call me back",
+      onclick: function () { var last = state.items[state.items.length - 1]; callback(last ? last.q : ""); } }),
     el("button", { type: "button", class: "cc-restart", text: "Start over", onclick: restart }),
     inline ? null : el("button", {
       type: "button", class: "cc-close", "aria-label": "Close chat", text: "×", onclick: close

@@ -9,8 +9,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
+import bot.callbacks.store  # noqa: F401
 import bot.curation.store  # noqa: F401
 import bot.log.records  # noqa: F401
+import bot.notify.outbox  # noqa: F401
 import bot.staff.accounts  # noqa: F401  (their tables join Base.metadata)
 from bot.log.database import Base, Database
 from bot.settings import Settings
