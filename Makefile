@@ -41,6 +41,9 @@ test: $(VENV)/.installed-dev
 		|| (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends postgresql) \
 		|| echo "warning: could not install postgresql; the PostgreSQL tests will fail"
+	@# The multi-server test runs Redis and nginx itself (never as services).
+	@.ci/install-debian redis-server nginx \
+		|| echo "warning: could not install redis-server and nginx; the multi-server tests will fail"
 	$(BIN)/python -m pytest
 
 # Benchmarks (not part of `make test`): latency, throughput, builds, 1M-passage search;

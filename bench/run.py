@@ -14,7 +14,10 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench import indexing, inprocess
@@ -102,27 +105,61 @@ def bench_http(
     stream = inprocess.repeated_stream(fresh, int(len(fresh) * 0.95), REPEAT_SHARE, POPULAR)
     repeat = write_bodies(CACHE / "bodies" / "repeat.jsonl", stream)
     for config in configs:
-        server = Server(env_for(name, corpus, index), **CONFIGS[config])  # type: ignore[arg-type]
-        cold = server.start()
-        try:
-            results.add("cold-start", name, config=config, seconds=round(cold, 2))
-            wrk(server.port, warm, 8, 30, 500, logs / "wrk-warm")
-            for connections, bodies in sets.items():
-                limit = sum(1 for _ in open(bodies))
-                cpu = server.cpu_seconds()
-                row = wrk(
-                    server.port, bodies, connections, seconds, limit, logs / f"wrk-c{connections}"
-                )
-                # The server's CPU per answer: steadier than wall time on shared cores.
-                row["server_cpu_ms"] = _per_request(server.cpu_seconds() - cpu, row)
-                results.add(f"http-c{connections}", name, config=config, **row)
+        workers = CONFIGS[config]["workers"]
+        with shared_state(isinstance(workers, int) and workers > 1) as redis_url:
+            env = env_for(name, corpus, index)
+            if redis_url:
+                env["BOT_REDIS_URL"] = redis_url
+            args = (warm, sets, repeat, len(stream), seconds, logs)
+            _bench_config(results, name, config, env, *args)
+
+
+@contextmanager
+def shared_state(wanted: bool) -> Iterator[str]:
+    """A throwaway Redis for several workers (they refuse to start without one), or ""."""
+    if not wanted:
+        yield ""
+        return
+    from tests.cluster import redis  # the test suite's process helpers
+
+    with tempfile.TemporaryDirectory() as folder, redis(Path(folder)) as server:
+        yield server.url
+
+
+def _bench_config(
+    results: Results,
+    name: str,
+    config: str,
+    env: dict[str, str],
+    warm: Path,
+    sets: dict[int, Path],
+    repeat: Path,
+    repeats: int,
+    seconds: float,
+    logs: Path,
+) -> None:
+    """One server configuration under wrk: cold start, each concurrency, repeats, RSS."""
+    server = Server(env, **CONFIGS[config])  # type: ignore[arg-type]
+    cold = server.start()
+    try:
+        results.add("cold-start", name, config=config, seconds=round(cold, 2))
+        wrk(server.port, warm, 8, 30, 500, logs / "wrk-warm")
+        for connections, bodies in sets.items():
+            limit = sum(1 for _ in open(bodies))
             cpu = server.cpu_seconds()
-            row = wrk(server.port, repeat, 32, seconds, len(stream), logs / "wrk-repeat")
+            row = wrk(
+                server.port, bodies, connections, seconds, limit, logs / f"wrk-c{connections}"
+            )
+            # The server's CPU per answer: steadier than wall time on shared cores.
             row["server_cpu_ms"] = _per_request(server.cpu_seconds() - cpu, row)
-            results.add(f"http-c32-repeat{int(REPEAT_SHARE * 100)}", name, config=config, **row)
-            results.add("server-rss", name, config=config, rss_mb=server.peak_rss_mb())
-        finally:
-            server.stop()
+            results.add(f"http-c{connections}", name, config=config, **row)
+        cpu = server.cpu_seconds()
+        row = wrk(server.port, repeat, 32, seconds, repeats, logs / "wrk-repeat")
+        row["server_cpu_ms"] = _per_request(server.cpu_seconds() - cpu, row)
+        results.add(f"http-c32-repeat{int(REPEAT_SHARE * 100)}", name, config=config, **row)
+        results.add("server-rss", name, config=config, rss_mb=server.peak_rss_mb())
+    finally:
+        server.stop()
 
 
 def _per_request(cpu_seconds: float, row: dict[str, object]) -> float:

@@ -130,7 +130,10 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     """
     from bot.web import server
 
-    server.run(_settings(host=host, port=port, workers=workers), access_log=access_log)
+    try:
+        server.run(_settings(host=host, port=port, workers=workers), access_log=access_log)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def _answerer(settings: Settings):  # type: ignore[no-untyped-def]

@@ -138,6 +138,11 @@ class Settings(BaseSettings):
         "e.g. postgresql://bot:secret@db.clinic.internal/bot. Empty: a SQLite file, "
         "<data_dir>/bot.sqlite3.",
     )
+    redis_url: str = Field(
+        "",
+        description="Redis for live state several servers share (conversation context, rate "
+        "limits), e.g. redis://127.0.0.1:6379/0. Empty: in this process (one server, one worker).",
+    )
     secret_key: SecretStr = Field(
         SecretStr(""),
         description="Key that signs staff session cookies; the same on every server. Empty: "

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.articles.chunking import Chunk
 from bot.articles.corpus import corpus_hash
+from bot.index.cluster_lock import cluster_lock
 from bot.index.takeover import Reusable, chunk_corpus, chunk_key, copy_reused, reusable
 from bot.index.versions import (
     IndexError_,
@@ -269,7 +270,7 @@ def build_index(
     started = time.perf_counter()
     index_dir = settings.index_dir
     report = on_progress or (lambda stage, share: None)
-    with build_lock(index_dir):
+    with build_lock(index_dir), cluster_lock(settings):
         report("parsing", 0.0)
         embedder = embedder or Embedder.from_settings(settings)
         reuse, old_chunks = reusable(settings, embedder)
@@ -331,5 +332,5 @@ def build_index(
 
 def activate_version(settings: Settings, version: str) -> None:
     """Activate a kept version (one the gate held back, or an older one)."""
-    with build_lock(settings.index_dir):
+    with build_lock(settings.index_dir), cluster_lock(settings):
         activate(settings.index_dir, version, settings.keep_versions)

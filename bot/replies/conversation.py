@@ -1,32 +1,26 @@
-"""Short-lived conversation context, so a follow-up is read in light of the last topic."""
+"""Short-lived conversation context, so a follow-up is read in light of the last topic.
+
+The topic lives in the live state (`bot.state.live`): in this process for one server,
+in Redis when several share the patients, so the next turn finds it whichever server it
+reaches. Only the topic is kept, redacted like the query log (no names, numbers or
+addresses), and it expires `BOT_CONVERSATION_TTL_SECONDS` after the last answer.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
-
-MAX_CONVERSATIONS = 10_000
+from bot.log.redaction import redact
+from bot.state.live import LiveState, MemoryState
 
 
 class Conversations:
-    """The last answered topic of each conversation; bounded in count and age."""
+    """The last answered topic of each conversation."""
 
-    def __init__(self, ttl_seconds: float) -> None:
+    def __init__(self, ttl_seconds: float, state: LiveState | None = None) -> None:
         self.ttl = ttl_seconds
-        self._topics: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self.state = state or MemoryState()
 
     def topic(self, conversation_id: str) -> str | None:
-        with self._lock:
-            entry = self._topics.get(conversation_id)
-            if entry is None or time.monotonic() - entry[0] > self.ttl:
-                return None
-            return entry[1]
+        return self.state.get(f"topic:{conversation_id}")
 
     def remember(self, conversation_id: str, topic: str) -> None:
-        with self._lock:
-            self._topics[conversation_id] = (time.monotonic(), topic)
-            self._topics.move_to_end(conversation_id)
-            while len(self._topics) > MAX_CONVERSATIONS:
-                self._topics.popitem(last=False)
+        self.state.set(f"topic:{conversation_id}", redact(topic) or "", self.ttl)

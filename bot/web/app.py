@@ -13,10 +13,12 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.index.versions import IndexError_, active_version, load_index
 from bot.replies.answerer import Answerer
+from bot.replies.conversation import Conversations
 from bot.search import vectors
 from bot.search.embedder import Embedder
 from bot.search.embedder import set_threads as set_model_threads
 from bot.settings import ROOT, Settings
+from bot.state.live import live_state
 from bot.web import auth, callbacks, chat_api, chat_page, content, curation, security, staff
 
 log = logging.getLogger("bot")
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.live = live_state(settings.redis_url)  # conversations (and, in Guard, limits)
     app.include_router(chat_api.router)
     app.include_router(chat_page.router)
     app.include_router(auth.router)
@@ -86,7 +89,11 @@ def _load_active(app: FastAPI, settings: Settings) -> None:
             app.state.unavailable = str(exc)
         log.error("index not loaded: %s", exc)
         return
-    conversations = current.conversations if current else None
+    conversations = (
+        current.conversations
+        if current
+        else Conversations(settings.conversation_ttl_seconds, app.state.live)
+    )
     view = current.curation if current else None
     app.state.answerer = Answerer(settings, index, embedder, conversations, curation=view)
     app.state.unavailable = None

@@ -45,6 +45,9 @@ def healthz(request: Request, response: Response) -> Health:
     querylog: QueryLog | None = getattr(request.app.state, "querylog", None)
     log = querylog.health() if querylog else None
     logged: dict[str, Any] = {"log": log.status, "log_spooled": log.spooled} if log else {}
+    live = getattr(request.app.state, "live", None)
+    if live is not None:
+        logged["state"] = live.health()
     outbox = getattr(request.app.state, "outbox", None)
     if outbox is not None:
         try:

@@ -101,6 +101,11 @@ class Health(BaseModel):
         "database (the chat still answers).",
     )
     log_spooled: int = Field(0, description="Records waiting in the spool.")
+    state: Literal["memory", "ok", "degraded"] | None = Field(
+        None,
+        description="Live state (conversations, rate limits): `memory` in this process, "
+        "`ok` in Redis, `degraded` while Redis is unreachable (the chat still answers).",
+    )
     notify: Literal["ok", "degraded", "off"] | None = Field(
         None,
         description="Call-back notifications: `degraded` while sends are failing (they are "

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,14 +21,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel, SecretStr
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.settings import Settings
+from bot.state.rate_limits import Limiter
 
 log = logging.getLogger("bot")
 
@@ -93,8 +90,9 @@ class Guard:
         self.allowed_origins = set(settings.cors_origins)
         self.page_csp = PAGE_CSP.format(ancestors=settings.frame_ancestors)
         self.ancestors = f"frame-ancestors {settings.frame_ancestors}"
-        # A sliding-window counter keeps two counters per client and rule: memory stays flat.
-        self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        # A sliding-window counter keeps two counters per client and rule: memory stays flat;
+        # in Redis when several servers share the patients, so one limit holds for all.
+        self.limiter = Limiter(settings.redis_url)
         chat = _limits(settings.rate_limit_chat, "BOT_RATE_LIMIT_CHAT")
         callback = _limits(settings.rate_limit_callback, "BOT_RATE_LIMIT_CALLBACK")
         self.rules: dict[tuple[str, str], tuple[str, list[RateLimitItem]]] = {
@@ -157,11 +155,7 @@ class Guard:
     def _over_limit(self, rule: tuple[str, list[RateLimitItem]], client: str) -> int | None:
         """Seconds to wait if this request is over any of the rule's limits, else None."""
         name, items = rule
-        for item in items:
-            if not self.limiter.hit(item, name, client):
-                reset, _ = self.limiter.get_window_stats(item, name, client)
-                return max(1, math.ceil(reset - time.time()))
-        return None
+        return self.limiter.wait(items, name, client)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, or None once it is over the cap (read no further than that)."""

@@ -33,9 +33,16 @@ def run(settings: Settings, workers: int | None = None, access_log: bool = True)
     """Serve the app on `settings.host:port` with `workers` processes (BOT_WORKERS).
 
     Each worker builds its own app from the environment (`BOT_*`), so loads its own model
-    and index, and keeps its own rate-limit counters.
+    and index; conversations and rate limits are shared through Redis, which several
+    workers therefore need.
     """
     workers = workers or settings.workers
+    if workers > 1 and not settings.redis_url:
+        raise ValueError(
+            f"{workers} workers need BOT_REDIS_URL: without it each worker keeps its own "
+            "conversations and rate limits, and follow-ups reaching another worker lose "
+            "their topic. Set BOT_REDIS_URL, or serve with --workers 1."
+        )
     if workers == 1:
         from bot.web.app import create_app
 
