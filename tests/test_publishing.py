@@ -139,3 +139,12 @@ def test_review_by_flags_stale_articles(local: Settings) -> None:
     assert listed["old.md"].review_by == date.fromisoformat(old) + timedelta(days=365)
     assert not listed["kept.md"].overdue and listed["kept.md"].review_by == date.fromisoformat(soon)
     assert listed["recovery.md"].overdue and listed["recovery.md"].review_by is None  # no date
+
+
+def test_an_upload_previewed_on_one_server_is_saved_on_another(local: Settings) -> None:
+    """Servers share the index folder, not their data folders: the staged upload waits
+    where the server that gets the "save" can find it."""
+    other = local.model_copy(update={"data_dir": local.data_dir.parent / "other-server"})
+    token = publishing.stage(local, publishing.check_upload(local, "flying.md", ARTICLE.encode()))
+    assert publishing.save(other, token).ok
+    assert (local.corpus_dir / "flying.md").read_text() == ARTICLE

@@ -30,7 +30,9 @@ from bot.settings import Settings
 
 UPLOAD_SUFFIXES = (".md", ".txt", ".html")
 EDITABLE = ("title", "url", "published", "reviewed_by", "reviewed_on", "review_by")
-STAGING = "uploads"
+# Checked uploads wait in the index folder, which every server shares, so the preview may
+# come from one server and the "save" from another.
+STAGING = ".uploads"
 STAGED_HOURS = 24
 
 # Markup that runs script, in any article (Markdown may carry raw HTML too).
@@ -206,7 +208,7 @@ def _parse(settings: Settings, found: Candidate) -> None:
 
 
 def _staging(settings: Settings) -> Path:
-    folder = settings.data_dir / STAGING
+    folder = settings.index_dir / STAGING
     folder.mkdir(parents=True, exist_ok=True)
     cutoff = time.time() - STAGED_HOURS * 3600
     for old in folder.iterdir():
