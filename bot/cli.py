@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from bot.articles.documents import CorpusError
+from bot.audit.commands import audit
 from bot.callbacks.commands import callbacks
 from bot.curation.commands import pins
 from bot.index.versions import IndexError_
@@ -248,6 +249,19 @@ def _new_password(from_stdin: bool) -> str:
 
 main.add_command(pins)  # bot pins …, in bot/curation/commands.py
 main.add_command(callbacks)  # bot callbacks key|purge, in bot/callbacks/commands.py
+main.add_command(audit)  # bot audit verify|purge, in bot/audit/commands.py
+
+
+def _audit_account(db: Any, settings: Settings, action: str, email: str, **detail: str) -> None:
+    """Account changes are made here, at the command line: the audit log names the
+    operating-system user who made them."""
+    import getpass
+
+    from bot.audit.trail import AuditTrail
+
+    AuditTrail(db, settings.audit_retention_days).record(
+        f"cli:{getpass.getuser()}", action, f"account:{email}", "", detail or None
+    )
 
 
 @main.group()
@@ -275,6 +289,7 @@ def users_add(email: str, role: str, password_stdin: bool) -> None:
     db = _database(settings)
     try:
         user = Users(db, settings).add(email, role, _new_password(password_stdin))
+        _audit_account(db, settings, "account_add", email, role=role)
     except UserError as exc:
         _fail(str(exc))
         return
@@ -315,6 +330,7 @@ def users_remove(email: str) -> None:
     db = _database(settings)
     try:
         Users(db, settings).remove(email)
+        _audit_account(db, settings, "account_remove", email)
     except UserError as exc:
         _fail(str(exc))
     finally:
@@ -336,6 +352,7 @@ def users_set_password(email: str, password_stdin: bool) -> None:
     db = _database(settings)
     try:
         Users(db, settings).set_password(email, _new_password(password_stdin))
+        _audit_account(db, settings, "account_password", email)
     except UserError as exc:
         _fail(str(exc))
     finally:

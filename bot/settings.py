@@ -164,10 +164,17 @@ class Settings(BaseSettings):
         15, gt=0, description="How long a locked account or address must wait."
     )
     log_retention_days: int = Field(
-        0,
+        180,
         ge=0,
-        description="Logged questions older than this many days are deleted automatically, "
-        "once a day. 0 keeps them until `bot logs purge`.",
+        description="Logged questions (redacted) and their feedback are deleted this many days "
+        "after they were asked, once a day. 0 keeps them until `bot logs purge`: the clinic's "
+        "decision, to be stated in its privacy policy.",
+    )
+    audit_retention_days: int = Field(
+        2557,
+        ge=1,
+        description="Audit log rows (who did what, never message text) are kept this long: "
+        "7 years by default.",
     )
     timezone: str = Field(
         "Australia/Sydney",
@@ -232,10 +239,10 @@ class Settings(BaseSettings):
         "for the inbox link in notifications. Empty: the link is a path only.",
     )
     privacy_notice: str = Field(
-        "We collect your name and contact details only to call you back about your "
-        "question. Only clinic staff can see them, and we delete them after we have "
-        "dealt with your request.",
-        description="The collection notice shown beside the call-back form's consent box.",
+        "",
+        description="The collection notice shown before a patient's first message and beside "
+        "the call-back form's consent box. Empty: one made from the retention settings (what "
+        "is kept, for how long, that nothing leaves the clinic's server).",
     )
     privacy_url: str = Field("", description="A link to the clinic's full privacy policy.")
     rate_limit_callback: str = Field(

@@ -1,10 +1,14 @@
-"""Asking for a call back in a real browser (Debian's chromium): the widget's form by
-keyboard alone, its errors as a screen reader meets them, a phone-sized screen, and the
-no-JavaScript form from a reply. The request must reach the server's store."""
+"""A path to a person and a patient's own records, in a real browser (Debian's chromium):
+the call-back form by keyboard alone, its errors as a screen reader meets them, a
+phone-sized screen, the no-JavaScript form from a reply; the collection notice before the
+first message, and "Download" / "Delete this conversation". What the patient does must
+reach the server's store."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -68,7 +72,8 @@ def test_keyboard_alone_asks_for_a_call_back_after_an_unanswered_question(
         assert page.get_by_label(label).count() == 1, label
     assert page.get_by_label("What would you like to ask?").input_value() == HOURS
     assert page.locator(".cc-cb-status").inner_text().startswith("We're")
-    privacy = page.get_by_role("link", name="Privacy policy")
+    form = page.get_by_role("group", name="Ask the clinic to call you")
+    privacy = form.get_by_role("link", name="Privacy policy")
     assert privacy.get_attribute("href") == "https://clinic.example/privacy"
 
     # Sent empty-handed: each problem is announced beside its field, focus goes to the first.
@@ -134,3 +139,28 @@ def test_the_no_javascript_form_from_a_reply(browser: Browser, server: Server) -
     assert "+442079460958" in stored(server)
     shot(page, "23-callback-without-javascript")
     page.context.close()
+
+
+def test_the_notice_comes_first_and_a_patient_downloads_and_deletes(
+    page: Page, server: Server
+) -> None:
+    open_widget(page, f"{server.base}/demo")
+    notice = page.locator(".cc-privacy")
+    assert "names and numbers removed" in notice.inner_text()
+    assert page.get_by_role("button", name="Download this conversation").is_hidden()
+    ask(page, "what are exosomes?")
+    download_button = page.get_by_role("button", name="Download this conversation")
+    assert download_button.is_visible()
+    with page.expect_download() as got:
+        download_button.click()
+    kept = json.loads(Path(got.value.path()).read_text())
+    assert kept["turns"][0]["message"] == "what are exosomes?"
+    cid = kept["conversation_id"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_response(lambda r: r.request.method == "DELETE") as deleted:
+        page.get_by_role("button", name="Delete this conversation").click()
+    assert deleted.value.status == 204
+    page.get_by_text("Your conversation has been deleted.").wait_for()
+    records = server.app.state.records
+    assert records.export(cid)["turns"] == []
+    shot(page, "24-conversation-deleted")

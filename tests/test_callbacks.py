@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,8 +273,8 @@ def test_the_no_javascript_form_from_a_reply(client: TestClient) -> None:
     assert answered.select_one("a[href='/callback']") is not None
 
 
-def test_every_inbox_route_by_role(settings: Settings) -> None:
-    with staffed_app(settings) as client:
+def test_every_inbox_route_by_role(settings: Settings, tmp_path: Path) -> None:
+    with staffed_app(settings.model_copy(update={"data_dir": tmp_path})) as client:
         rid = client.post("/api/callback", json=request_body()).json()["request_id"]
         routes = ["/staff/callbacks", f"/staff/callbacks/{rid}", "/staff/api/callbacks"]
         client.cookies.clear()

@@ -200,7 +200,10 @@ def test_widget_js_is_served_with_its_css_and_settings(web: TestClient, local: S
     assert "/*CONFIG*/" not in source and "/*CSS*/" not in source
     assert json.dumps(local.disclaimer) in source and ".cc-card" in source
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source
-    assert len(response.content) <= 32_000  # one file, no framework: 10 KB gzipped
+    assert len(response.content) <= 40_000  # one file, no framework
+    packed = web.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == response.content
+    assert int(packed.headers["content-length"]) <= 12_000  # what a patient's phone fetches
     etag = response.headers["etag"]
     again = web.get("/widget.js", headers={"if-none-match": etag})
     assert again.status_code == 304 and not again.content

@@ -120,6 +120,5 @@ def test_the_build_lock_holds_across_machines(postgres: object, settings: Settin
     with cluster_lock(shared):  # released when the first build ended
         pass
     down = settings.model_copy(update={"database_url": "postgresql://bot@127.0.0.1:9/none"})
-    with pytest.raises(IndexError_, match="cannot take the build lock"):
-        with cluster_lock(down):
-            pass
+    with cluster_lock(down):  # the database away: the folder's lock alone, not a refusal
+        pass

@@ -25,6 +25,7 @@ from types import TracebackType
 import httpx
 
 from bot.settings import Settings
+from tests.cluster import redis
 from tests.conftest import UNLIMITED
 
 TOTAL = 20_000
@@ -240,7 +241,10 @@ def test_two_workers_answer_on_one_nodelay_listener_and_log_everything(
     settings: Settings, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    with Server(settings, data, BOT_WORKERS="2") as server:
+    with (
+        redis(tmp_path / "redis") as shared,  # several workers share their state through it
+        Server(settings, data, BOT_WORKERS="2", BOT_REDIS_URL=shared.url) as server,
+    ):
         codes = asyncio.run(drive(server.url, 400, concurrency=16))
         rows = wait_for_rows(data, 400)
     assert codes == {200: 400}, codes

@@ -11,6 +11,7 @@ session key. The status, who changed it and when are plain, so the inbox can fil
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import secrets
 from dataclasses import dataclass
@@ -207,6 +208,32 @@ class Callbacks:
                 row.notes = self._seal({"text": notes.strip()}) if notes.strip() else ""
             row.version += 1
         return self._request(row)
+
+    def of_conversation(self, conversation_id: str) -> builtins.list[Request]:
+        """Every request made from one conversation, oldest first."""
+        with self.db.session() as session:
+            rows = list(
+                session.scalars(
+                    select(CallbackRequest)
+                    .where(CallbackRequest.conversation_id == conversation_id)
+                    .order_by(CallbackRequest.created_at)
+                )
+            )
+        return [self._request(r) for r in rows]
+
+    def erase_conversation(self, conversation_id: str) -> builtins.list[str]:
+        """Delete the requests made from one conversation; their request ids."""
+        with self.db.session(write=True) as session:
+            ids = list(
+                session.scalars(
+                    select(CallbackRequest.request_id).where(
+                        CallbackRequest.conversation_id == conversation_id
+                    )
+                )
+            )
+            if ids:
+                session.execute(delete(CallbackRequest).where(CallbackRequest.request_id.in_(ids)))
+        return ids
 
     def purge(self, now: datetime | None = None) -> int:
         """Delete requests closed more than the retention period ago."""

@@ -6,37 +6,23 @@ Changes go to the database every server shares; each server picks them up within
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
 
 from bot.curation.store import Curation, CurationError, Passage
+from bot.log.database import fail, opened
 from bot.settings import Settings
 
 BY = "cli"  # who changed it, in the audit trail, unless --by says
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
 @contextmanager
 def _curation(settings: Settings) -> Iterator[Curation]:
     """The curation in the configured database, closed afterwards."""
-    from bot.log.database import Database
-
-    db = Database(settings)
-    try:
-        try:
-            db.upgrade()
-        except Exception as exc:  # any driver error: say which database, and stop
-            _fail(f"cannot open the database {db.name}: {exc}")
+    with opened(settings) as db:
         yield Curation(db)
-    finally:
-        db.dispose()
 
 
 def _passages(settings: Settings, chunk_ids: tuple[str, ...]) -> list[Passage]:
@@ -46,10 +32,10 @@ def _passages(settings: Settings, chunk_ids: tuple[str, ...]) -> list[Passage]:
     try:
         chunks = {c.chunk_id: c for c in read_chunks(settings.index_dir)}
     except IndexError_ as exc:
-        _fail(str(exc))
+        fail(str(exc))
     unknown = [c for c in chunk_ids if c not in chunks]
     if unknown:
-        _fail(f"no passage {', '.join(unknown)} in the active index (see `bot pins passages`)")
+        fail(f"no passage {', '.join(unknown)} in the active index (see `bot pins passages`)")
     return [Passage(c, chunks[c].text) for c in chunk_ids]
 
 
@@ -74,7 +60,7 @@ def add(question: str, chunk_ids: tuple[str, ...], variants: tuple[str, ...], by
         try:
             pin = curation.pin(question, passages, by, list(variants))
         except CurationError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     click.echo(f"pinned {len(passages)} passage(s) to {pin.question!r} as pin {pin.id}")
 
 
@@ -110,11 +96,11 @@ def list_() -> None:
 def remove(pin_id: int | None, everything: bool, by: str) -> None:
     """Remove pin PIN_ID, or every pin with --all."""
     if (pin_id is None) == (not everything):
-        _fail("give a pin id or --all")
+        fail("give a pin id or --all")
     with _curation(Settings()) as curation:
         removed = curation.unpin(None if everything else pin_id, by)
     if not removed and not everything:
-        _fail(f"no pin {pin_id}")
+        fail(f"no pin {pin_id}")
     click.echo(f"removed {removed} pin(s)")
 
 
@@ -133,7 +119,7 @@ def hide(chunk_id: str, reason: str, by: str) -> None:
         try:
             curation.hide(passage, reason, by)
         except CurationError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     click.echo(f"hidden {chunk_id}")
 
 
@@ -144,7 +130,7 @@ def unhide(chunk_id: str, by: str) -> None:
     """Show passage CHUNK_ID again."""
     with _curation(Settings()) as curation:
         if not curation.unhide(chunk_id, by):
-            _fail(f"{chunk_id} is not hidden")
+            fail(f"{chunk_id} is not hidden")
     click.echo(f"shown again: {chunk_id}")
 
 
@@ -157,7 +143,7 @@ def passages(search: str | None) -> None:
     try:
         chunks = read_chunks(Settings().index_dir)
     except IndexError_ as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for chunk in chunks:
         if search is None or search.casefold() in chunk.text.casefold():
             click.echo(f"{chunk.chunk_id}  {' '.join(chunk.text.split())[:90]}")

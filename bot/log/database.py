@@ -7,12 +7,13 @@ migrations in `bot/migrations/`. Only `logrecords`, `querylog` and `users` issue
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, Dialect, make_url
@@ -163,3 +164,26 @@ def alembic_config() -> Any:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def fail(message: str) -> NoReturn:
+    """End a `bot` command with `message` on stderr and exit status 1."""
+    import click
+
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[Database]:
+    """For a `bot` command: the configured database, migrated, disposed of afterwards;
+    when it cannot be opened the command ends saying which database and why."""
+    db = Database(settings)
+    try:
+        try:
+            db.upgrade()
+        except Exception as exc:  # any driver error: say which database, and stop
+            fail(f"cannot open the database {db.name}: {exc}")
+        yield db
+    finally:
+        db.dispose()

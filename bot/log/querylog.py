@@ -18,7 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text
 
 from bot.log.database import Database, utcnow
 from bot.log.records import Feedback, Question, feedback_op, record_op, store
@@ -299,11 +299,39 @@ class QueryLog:
         """Delete questions and feedback older than `older_than`; the number of questions."""
         cutoff = utcnow() - older_than
         with self.db.session(write=True) as session:
+            if self.db.url.get_backend_name() == "postgresql":
+                # Servers sharing the database purge one at a time (the others find nothing).
+                session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
             session.execute(delete(Feedback).where(Feedback.at < cutoff))
             result = session.execute(delete(Question).where(Question.at < cutoff))
         count: int = getattr(result, "rowcount", 0)
         log.info("query log: purged %d questions older than %s", count, cutoff)
         return count
+
+    def erase_conversation(self, conversation_id: str) -> int:
+        """Delete every turn of a conversation and the feedback on them, in the database and
+        in the spool (what is queued is written first); how many turns were deleted. Raises
+        when the database cannot be reached: an erasure is never reported done when not."""
+        self.flush()
+        spooled = {
+            op["query_id"]
+            for op in self.writer.spool.pending()
+            if op.get("op") == "record" and op.get("conversation_id") == conversation_id
+        }
+        with self.db.session(write=True) as session:
+            ids = list(
+                session.scalars(
+                    select(Question.query_id).where(Question.conversation_id == conversation_id)
+                )
+            )
+            gone = set(ids) | spooled
+            if gone:
+                session.execute(delete(Feedback).where(Feedback.query_id.in_(gone)))
+            result = session.execute(
+                delete(Question).where(Question.conversation_id == conversation_id)
+            )
+        self.writer.spool.drop(lambda op: op.get("query_id") in gone)
+        return int(getattr(result, "rowcount", 0) or 0) + len(spooled - set(ids))
 
     def _auto_purge(self) -> None:
         self.purge(timedelta(days=self.retention_days))

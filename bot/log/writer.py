@@ -85,6 +85,31 @@ class Spool:
             os.ftruncate(fd, 0)
         self.count = 0
 
+    def pending(self) -> list[Op]:
+        """What waits in the spool, oldest first."""
+        if not self.path.is_file():
+            return []
+        with self._locked() as fd:
+            with open(fd, "rb", closefd=False) as f:
+                f.seek(0)
+                return self._parse([line for line in f if line.strip()])
+
+    def drop(self, unwanted: Callable[[Op], bool]) -> int:
+        """Remove the spooled operations `unwanted` picks (a patient's erasure request
+        reaches what waits for the database too); how many were removed."""
+        with self._locked() as fd:
+            with open(fd, "rb", closefd=False) as f:
+                f.seek(0)
+                ops = self._parse([line for line in f if line.strip()])
+            kept = [op for op in ops if not unwanted(op)]
+            if len(kept) != len(ops):
+                os.ftruncate(fd, 0)
+                data = "".join(json.dumps(op, ensure_ascii=False) + "\n" for op in kept)
+                os.write(fd, data.encode())
+                os.fsync(fd)
+                self.count = len(kept)
+        return len(ops) - len(kept)
+
     def _parse(self, lines: list[bytes]) -> list[Op]:
         """The spooled operations; a torn line (a process killed mid-append) is set aside
         in `<spool>.bad` and the error log rather than stopping every later replay."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, func, select, update
+from sqlalchemy import JSON, Integer, String, Text, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -86,6 +86,19 @@ class Outbox:
                 Notification(channel=channel, payload={"subject": subject, "body": payload},
                              created_at=now, next_at=now, attempts=0, last_error="")
             )  # fmt: skip
+
+    def forget(self, request_ids: list[str]) -> int:
+        """Delete the notifications about these call-back requests (an erasure: with
+        BOT_NOTIFY_INCLUDE_DETAILS they hold the patient's details until sent)."""
+        if not request_ids:
+            return 0
+        wanted = set(request_ids)
+        with self.db.session(write=True) as session:
+            rows = list(session.scalars(select(Notification)))
+            doomed = [n.id for n in rows if n.payload.get("body", {}).get("request_id") in wanted]
+            if doomed:
+                session.execute(delete(Notification).where(Notification.id.in_(doomed)))
+        return len(doomed)
 
     def wake(self) -> None:
         """Send now rather than at the next poll (a request was just queued)."""

@@ -38,7 +38,8 @@ NOT_ANSWERING = frozenset(
     rate_limit_feedback rate_limit_signin max_body_bytes frame_ancestors max_upload_bytes
     review_after_days public_url privacy_notice privacy_url rate_limit_callback callback_key
     callback_retention_days notify_emails smtp_url mail_from webhook_url webhook_secret
-    notify_include_details opening_hours holidays after_hours_number redis_url""".split()
+    notify_include_details opening_hours holidays after_hours_number redis_url
+    audit_retention_days""".split()
 )
 
 

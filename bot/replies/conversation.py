@@ -24,3 +24,7 @@ class Conversations:
 
     def remember(self, conversation_id: str, topic: str) -> None:
         self.state.set(f"topic:{conversation_id}", redact(topic) or "", self.ttl)
+
+    def forget(self, conversation_id: str) -> bool:
+        """Erase the conversation's topic; False when the live state could not be reached."""
+        return self.state.delete(f"topic:{conversation_id}")

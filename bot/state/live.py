@@ -28,6 +28,10 @@ class LiveState(Protocol):
 
     def set(self, key: str, value: str, ttl_seconds: float) -> None: ...
 
+    def delete(self, key: str) -> bool:
+        """Forget `key`; False when that could not be done (Redis unreachable)."""
+        ...
+
     def health(self) -> str:
         """ "memory" (one process), "ok" (Redis answering) or "degraded"."""
         ...
@@ -54,6 +58,11 @@ class MemoryState:
             self._items.move_to_end(key)
             while len(self._items) > self.max_keys:
                 self._items.popitem(last=False)
+
+    def delete(self, key: str) -> bool:
+        with self._lock:
+            self._items.pop(key, None)
+        return True
 
     def health(self) -> str:
         return "memory"
@@ -100,6 +109,14 @@ class RedisState:
             self.client.set(self.prefix + key, value, px=max(1, int(ttl_seconds * 1000)))
         except self._errors as exc:
             self._failed(exc)
+
+    def delete(self, key: str) -> bool:
+        try:  # tried even while marked down: an erasure must not be skipped quietly
+            self.client.delete(self.prefix + key)
+        except self._errors as exc:
+            self._failed(exc)
+            return False
+        return True
 
     def health(self) -> str:
         if not self._usable():

@@ -19,7 +19,18 @@ from bot.search.embedder import Embedder
 from bot.search.embedder import set_threads as set_model_threads
 from bot.settings import ROOT, Settings
 from bot.state.live import live_state
-from bot.web import auth, callbacks, chat_api, chat_page, content, curation, security, staff
+from bot.web import (
+    audit,
+    auth,
+    callbacks,
+    chat_api,
+    chat_page,
+    content,
+    curation,
+    privacy,
+    security,
+    staff,
+)
 
 log = logging.getLogger("bot")
 
@@ -34,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.unavailable = None
         await asyncio.to_thread(staff.start, app, settings)  # the query log and staff accounts
         await asyncio.to_thread(callbacks.start, app, settings)  # and the outbox's sender
+        privacy.start(app, settings)  # patients' access and erasure, over all of the above
         await asyncio.to_thread(_load_active, app, settings)
         watcher = asyncio.create_task(_watch_index(app, settings))
         yield
@@ -58,12 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(curation.router)
     auth.install(app, settings)
     callbacks.install(app, settings)  # after the session key: production checks both
+    app.include_router(privacy.router)
+    app.include_router(audit.router)
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
     security.install(app, settings)  # inside CORS, so a 429 still reaches the widget
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST"],
+        allow_methods=["GET", "POST", "DELETE"],  # DELETE: a patient erasing a conversation
         allow_headers=["Content-Type"],
         max_age=600,
     )

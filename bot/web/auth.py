@@ -9,6 +9,7 @@ hash, so signing out ends the session everywhere it was copied to. Anonymous vis
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from bot.staff.accounts import User, Users, session_secret
 from bot.web.security import check_secret
 from bot.web.templates import TEMPLATES
 
+log = logging.getLogger("bot")
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 COOKIE = "bot_staff"
@@ -128,6 +130,22 @@ def _new_callbacks(request: Request, user: User | None) -> int | None:
         return None  # the page still shows; the count comes back with the database
 
 
+def audit(request: Request, action: str, target: str = "", actor: str = "", **detail: Any) -> None:
+    """One row of the audit log: the signed-in user (or `actor`), the action, its target,
+    the client's address, ids and counts in `detail` (never message text). A failure to
+    write it is logged, never raised: the staff member's action has happened."""
+    trail = getattr(request.app.state, "audit", None)
+    if trail is None:
+        return
+    user = getattr(request.state, "user", None)
+    who = user.email if user is not None else actor
+    address = request.client.host if request.client else ""
+    try:
+        trail.record(who, action, target, address, detail or None)
+    except (SQLAlchemyError, ValueError) as exc:
+        log.error("audit log not written (%s %s by %s): %s", action, target, who, exc)
+
+
 def get_users(request: Request) -> Users:
     users: Users = request.app.state.users
     return users
@@ -200,6 +218,7 @@ def signin(
     """Check the password; slow down, then lock out, after repeated failures."""
     address = request.client.host if request.client else "unknown"
     attempt = users.sign_in(email, password, address)
+    audit(request, "signin" if attempt.user else "signin_failed", actor=email[:254])
     if attempt.user is None:
         if attempt.wait_seconds:
             minutes = -(-attempt.wait_seconds // 60)
@@ -225,6 +244,8 @@ def signout(request: Request, users: UsersDep) -> Response:
     """End the session on the server and forget the cookie."""
     token = request.session.get("sid")
     if isinstance(token, str):
+        user = users.session_user(token)
+        audit(request, "signout", actor=user.email if user else "")
         users.end_session(token)
     request.session.clear()
     return RedirectResponse("/staff/signin", status_code=303)

@@ -11,6 +11,7 @@ thread (`bot.notify.outbox`), started here with the app.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
@@ -25,9 +26,10 @@ from bot.callbacks.store import Request as CallbackView
 from bot.log.database import utcnow
 from bot.notify.mail import MailServer
 from bot.notify.outbox import Outbox
+from bot.privacy.records import notice
 from bot.settings import Settings
 from bot.staff.accounts import User
-from bot.web.auth import check_csrf, require
+from bot.web.auth import audit, check_csrf, require
 from bot.web.auth import page as render_staff
 from bot.web.chat_page import PAGE_CSP, small_form
 from bot.web.schemas import (
@@ -66,8 +68,8 @@ def start(app: FastAPI, settings: Settings) -> None:
     app.state.outbox = outbox
     app.state.intake = Intake(db, settings, outbox)
     app.state.callbacks = app.state.intake.callbacks
-    purge = _daily(app.state.callbacks)
-    outbox.start(maintenance=purge)
+    # The outbox's thread also deletes what is past its retention, once an hour.
+    outbox.start(maintenance=_hourly(app.state.callbacks.purge, app.state.audit.purge))
 
 
 def stop(app: FastAPI) -> None:
@@ -76,18 +78,17 @@ def stop(app: FastAPI) -> None:
         outbox.stop()
 
 
-def _daily(callbacks: Callbacks) -> Any:
-    """Purge closed requests past their retention at most once an hour."""
+def _hourly(*purges: Any) -> Any:
+    """Run each purge (closed call-backs, old audit rows) at most once an hour."""
     last = [0.0]
 
     def purge() -> None:
-        import time
-
         if time.monotonic() - last[0] >= 3600:
             last[0] = time.monotonic()
-            gone = callbacks.purge()
-            if gone:
-                log.info("call-backs: purged %d closed requests", gone)
+            for run in purges:
+                gone = run()
+                if gone:
+                    log.info("purged %d rows past their retention (%s)", gone, run.__qualname__)
 
     return purge
 
@@ -107,7 +108,7 @@ def options(settings: Settings, hours: OpeningHours) -> CallbackOptions:
         open=status.open,
         status=status.message,
         choices=[CallbackSlot(value=c.value, label=c.label) for c in hours.choices(now)],
-        privacy_notice=settings.privacy_notice,
+        privacy_notice=notice(settings),
         privacy_url=settings.privacy_url or None,
     )
 
@@ -252,6 +253,7 @@ def inbox(
 ) -> HTMLResponse:
     """Call-back requests, newest first, by status."""
     found, total = _store(request).list(status, page)
+    audit(request, "view_callbacks", "callbacks", shown=len(found))
     context = {
         "title": "Call-backs",
         "requests": found,
@@ -270,6 +272,7 @@ def one_request(request: Request, request_id: str, user: Caller) -> HTMLResponse
     found = _store(request).get(request_id)
     if found is None:
         raise HTTPException(404, "No such call-back request.")
+    audit(request, "view_callback", f"callback:{request_id}")
     turns = request.app.state.querylog.conversation(found.row.conversation_id)
     context = {
         "title": "Call-back request",
@@ -294,6 +297,7 @@ def change_request(
     """Move a request along (new → contacted → booked / closed), assign it, note on it."""
     if _store(request).update(request_id, user.email, status, assignee, notes) is None:
         raise HTTPException(404, "No such call-back request.")
+    audit(request, "update_callback", f"callback:{request_id}", status=status)
     return RedirectResponse(f"/staff/callbacks/{request_id}", status_code=303)
 
 

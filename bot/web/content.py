@@ -23,7 +23,7 @@ from bot.replies.answerer import Answerer
 from bot.search.embedder import Embedder
 from bot.settings import Settings
 from bot.staff.accounts import User
-from bot.web.auth import check_csrf, require
+from bot.web.auth import audit, check_csrf, require
 from bot.web.auth import page as render
 
 router = APIRouter(include_in_schema=False)
@@ -152,6 +152,7 @@ def save(
         return _home()
     if not found.ok:
         return _preview(request, found)
+    audit(request, "upload", f"article:{found.filename}")
     _flash(request, f"Saved {found.filename}. Re-index to make it live.")
     return _home()
 
@@ -200,6 +201,7 @@ def delete(
     except publishing.PublishError as exc:
         _flash(request, str(exc), error=True)
         return _home()
+    audit(request, "delete_article", f"article:{filename}")
     _flash(request, f"Deleted {filename}. Re-index to take it out of the bot's answers.")
     return _home()
 
@@ -210,6 +212,8 @@ def reindex(request: Request, user: Publisher, _: Csrf, builds: BuildsDep) -> Re
     refused = builds.start(user.email)
     if refused:
         _flash(request, refused, error=True)
+    else:
+        audit(request, "reindex", "index")
     return RedirectResponse(HOME + "/builds", status_code=303)
 
 
@@ -228,7 +232,9 @@ def _switch(request: Request, confirm: str, action: Any, done: str) -> RedirectR
         _flash(request, "Tick the box to confirm.", error=True)
     else:
         try:
-            _flash(request, done.format(action()))
+            version = action()
+            audit(request, "rollback" if "Rolled" in done else "activate", f"version:{version}")
+            _flash(request, done.format(version))
         except IndexError_ as exc:
             _flash(request, str(exc), error=True)
     return RedirectResponse(HOME + "/builds", status_code=303)

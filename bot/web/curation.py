@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.curation.store import Curation, CurationError, Passage
 from bot.curation.view import CuratedView
 from bot.replies.answerer import Answerer
-from bot.web.auth import Curator, check_csrf, safe_next
+from bot.web.auth import Curator, audit, check_csrf, safe_next
 from bot.web.auth import page as render
 
 log = logging.getLogger("bot")
@@ -58,7 +58,8 @@ def _answerer(request: Request) -> Answerer:
     return answerer
 
 
-def _done(request: Request, back: str) -> RedirectResponse:
+def _done(request: Request, back: str, action: str, target: str) -> RedirectResponse:
+    audit(request, action, target)
     refresh(request.app)  # this server at once; the others on their next check
     return RedirectResponse(safe_next(back, "/staff/curation"), status_code=303)
 
@@ -130,10 +131,10 @@ def pin(
     """Pin the chosen passages (in the order given) to a question and its variants."""
     passages = passages_of(_answerer(request), [c for c in chunk_ids if c])
     try:
-        _store(request).pin(question, passages, user.email, variants.splitlines())
+        made = _store(request).pin(question, passages, user.email, variants.splitlines())
     except CurationError as exc:
         raise HTTPException(400, str(exc)) from exc
-    return _done(request, back)
+    return _done(request, back, "pin", f"pin:{made.id}")
 
 
 @router.post("/pins/{pin_id}/remove")
@@ -146,7 +147,7 @@ def unpin(
 ) -> RedirectResponse:
     if not _store(request).unpin(pin_id, user.email):
         raise HTTPException(404, "No such pin.")
-    return _done(request, back)
+    return _done(request, back, "unpin", f"pin:{pin_id}")
 
 
 @router.post("/hide")
@@ -164,7 +165,7 @@ def hide(
         _store(request).hide(passage, reason, user.email)
     except CurationError as exc:
         raise HTTPException(400, str(exc)) from exc
-    return _done(request, back)
+    return _done(request, back, "hide", f"passage:{chunk_id}")
 
 
 @router.post("/unhide")
@@ -177,4 +178,4 @@ def unhide(
 ) -> RedirectResponse:
     if not _store(request).unhide(chunk_id, user.email):
         raise HTTPException(404, "That passage is not hidden.")
-    return _done(request, back)
+    return _done(request, back, "unhide", f"passage:{chunk_id}")

@@ -41,6 +41,7 @@ UPLOADS = "/staff/content/"
 MIN_SECRET_CHARS = 32
 WEAK_SECRETS = {"changeme", "secret", "password", "development", "test", "default"}
 _FRAME_ANCESTORS = re.compile(r"frame-ancestors [^;]*")
+PRIVACY_PATHS = ("/api/conversations/", "/conversation/")
 
 
 class Problem(BaseModel):
@@ -95,6 +96,8 @@ class Guard:
         self.limiter = Limiter(settings.redis_url)
         chat = _limits(settings.rate_limit_chat, "BOT_RATE_LIMIT_CHAT")
         callback = _limits(settings.rate_limit_callback, "BOT_RATE_LIMIT_CALLBACK")
+        # A patient's access and erasure requests: limited like feedback, per address.
+        self.privacy = ("privacy", _limits(settings.rate_limit_feedback, "BOT_RATE_LIMIT_FEEDBACK"))
         self.rules: dict[tuple[str, str], tuple[str, list[RateLimitItem]]] = {
             ("POST", "/api/chat"): ("chat", chat),
             ("POST", "/"): ("chat", chat),  # the no-JavaScript page is the same chat
@@ -116,6 +119,8 @@ class Guard:
             return
         send = self._with_headers(scope, send)
         rule = self.rules.get((scope["method"], scope["path"]))
+        if rule is None and scope["path"].startswith(PRIVACY_PATHS):
+            rule = self.privacy
         if rule is not None:
             wait = self._over_limit(rule, client_ip(scope))
             if wait is not None:
@@ -133,6 +138,12 @@ class Guard:
                 )
                 await refused(scope, receive, send)
                 return
+        if scope["method"] == "DELETE" and not self._origin_allowed(scope):
+            refused = JSONResponse(
+                {"detail": "This website may not use the chat."}, status_code=403
+            )
+            await refused(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     def _origin_allowed(self, scope: Scope) -> bool:

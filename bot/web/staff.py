@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
+from bot.audit.trail import AuditTrail
 from bot.curation.store import Curation
 from bot.log.database import Database
 from bot.log.gaps import CachedEncoder, find_gaps
@@ -24,7 +25,7 @@ from bot.replies.triage.catalogue import load_catalogue
 from bot.settings import Settings
 from bot.staff.accounts import Users
 from bot.web import charts
-from bot.web.auth import Admin, QueryLogDep, Reader, Reviewer, UsersDep, check_csrf
+from bot.web.auth import Admin, QueryLogDep, Reader, Reviewer, UsersDep, audit, check_csrf
 from bot.web.auth import page as render
 from bot.web.chat_page import reply_view
 
@@ -52,6 +53,8 @@ def questions(
 ) -> HTMLResponse:
     """Logged questions, newest first, narrowed by the filters."""
     result = querylog.questions(filters, page)
+    if filters.q:  # what was searched for may quote a patient: only that a search was made
+        audit(request, "search", "questions", results=result.total)
     return render(
         request,
         "staff/questions.html",
@@ -72,6 +75,7 @@ def question(
     found = querylog.get(question_id)
     if found is None:
         raise HTTPException(404, "No such question.")
+    audit(request, "view_question", f"question:{question_id}")
     reply = reply_view(found.message, found.as_reply(), request.app.state.settings)
     turns = querylog.conversation(found.conversation_id)
     answerer: Answerer | None = request.app.state.answerer
@@ -93,6 +97,7 @@ def question(
 
 @router.post("/questions/{question_id}/review")
 def review(
+    request: Request,
     question_id: int,
     user: Reviewer,
     querylog: QueryLogDep,
@@ -103,11 +108,13 @@ def review(
     """Mark a question reviewed (or not) and keep a staff note on it."""
     if querylog.mark_reviewed(question_id, user.email, note, reviewed) is None:
         raise HTTPException(404, "No such question.")
+    audit(request, "review", f"question:{question_id}", reviewed=reviewed, note=bool(note))
     return RedirectResponse(f"/staff/questions/{question_id}", status_code=303)
 
 
 @router.post("/questions/{question_id}/missed")
 def missed(
+    request: Request,
     question_id: int,
     user: Reviewer,
     querylog: QueryLogDep,
@@ -117,12 +124,16 @@ def missed(
     """Mark a question as a red flag the bot missed (or take the mark back)."""
     if querylog.mark_missed(question_id, missed) is None:
         raise HTTPException(404, "No such question.")
+    audit(request, "mark_missed", f"question:{question_id}", missed=missed)
     return RedirectResponse(f"/staff/questions/{question_id}", status_code=303)
 
 
 @router.get("/export.csv")
-def export(user: Reader, querylog: QueryLogDep, filters: FiltersDep) -> StreamingResponse:
+def export(
+    request: Request, user: Reader, querylog: QueryLogDep, filters: FiltersDep
+) -> StreamingResponse:
     """The filtered questions as CSV (UTF-8 with a BOM, so spreadsheets read it right)."""
+    audit(request, "export_csv", "questions", filtered=bool(filters.params()))
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -256,6 +267,7 @@ def start(app: FastAPI, settings: Settings) -> None:
     app.state.querylog.start()
     app.state.users = Users(db, settings)
     app.state.curation = Curation(db)
+    app.state.audit = AuditTrail(db, settings.audit_retention_days)
 
 
 def stop(app: FastAPI) -> None:

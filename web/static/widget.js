@@ -397,7 +397,7 @@
   panel.addEventListener("keydown", function (ev) {
     if (ev.key === "Escape" && !inline) close();
   });
-  var busy = false, rendered = false;
+  var busy = false, rendered = false, own = null;
 
   function intro() {
     var chips = el("div", { class: "cc-suggest", role: "group", "aria-label": "Suggested questions" });
@@ -413,11 +413,37 @@
         .then(function (d) { state.sugg = d.questions || []; save(); fill(state.sugg); })
         .catch(function () {});
     }
+    var notice = el("p", { class: "cc-note cc-privacy", text: CONFIG.privacyNotice + " " });
+    var policy = CONFIG.privacyUrl && safeUrl(CONFIG.privacyUrl);
+    if (policy) notice.appendChild(el("a", { href: policy, target: "_blank", rel: "noopener", text: "Privacy policy" }));
     return el("div", { class: "cc-msg cc-bot cc-intro" }, [
       el("p", { text: opts.greeting || CONFIG.greeting }),
       el("p", { class: "cc-note", text: CONFIG.disclaimer }),
+      notice,
+      own = el("p", { class: "cc-own", hidden: !state.cid }, [
+        el("button", { type: "button", text: "Download this conversation", onclick: download }), " ",
+        el("button", { type: "button", text: "Delete this conversation", onclick: erase })
+      ]),
       chips
     ]);
+  }
+  /* The patient's own records: everything kept of this conversation, or none of it. */
+  function conversationUrl() { return BASE + "/api/conversations/" + encodeURIComponent(state.cid); }
+  function download() {
+    fetch(conversationUrl()).then(function (r) { return r.ok ? r.blob() : Promise.reject(); }).then(function (b) {
+      var a = el("a", { href: URL.createObjectURL(b), download: "conversation.json" });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    }).catch(function () { alert(UNAVAILABLE); });
+  }
+  function erase() {
+    if (!confirm("Delete this conversation? Everything the clinic kept of it will be erased.")) return;
+    fetch(conversationUrl(), { method: "DELETE" }).then(function (r) {
+      if (r.status !== 204) throw new Error();
+      restart();
+      log.firstChild.appendChild(el("p", { class: "cc-note", role: "status", text: "Your conversation has been deleted." }));
+    }).catch(function () { alert(UNAVAILABLE); });
   }
   function render() {
     log.setAttribute("aria-live", "off"); // restored messages are not news
@@ -446,7 +472,7 @@
     log.appendChild(typing);
     log.scrollTop = log.scrollHeight;
     post("/api/chat", { message: q, conversation_id: state.cid })
-      .then(function (reply) { state.cid = reply.conversation_id; item.r = reply; })
+      .then(function (reply) { state.cid = reply.conversation_id; item.r = reply; own.hidden = false; })
       .catch(function (e) { item.err = e instanceof TypeError ? UNAVAILABLE : e.message; })
       .then(function () {
         typing.remove();

@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, text
 
+import bot.audit.trail  # noqa: F401
 import bot.callbacks.store  # noqa: F401
 import bot.curation.store  # noqa: F401
 import bot.log.records  # noqa: F401
