@@ -73,6 +73,7 @@ def index(
                 activate_version(settings, version)
             else:
                 version = versions.rollback(settings.index_dir, settings.keep_versions)
+            _audit(settings, "rollback" if rollback else "activate", f"version:{version}")
             click.echo(f"active index version is now {version}")
             return
         if if_stale and not versions.is_stale(settings):
@@ -82,6 +83,7 @@ def index(
     except (CorpusError, IndexError_) as exc:
         _fail(f"{exc}\nthe active index was left unchanged")
         return
+    _audit(settings, "reindex", f"version:{manifest.version}")
     changes = manifest.changes
     click.echo(
         f"built and activated index {manifest.version}: {manifest.documents} documents, "
@@ -252,16 +254,27 @@ main.add_command(callbacks)  # bot callbacks key|purge, in bot/callbacks/command
 main.add_command(audit)  # bot audit verify|purge, in bot/audit/commands.py
 
 
-def _audit_account(db: Any, settings: Settings, action: str, email: str, **detail: str) -> None:
-    """Account changes are made here, at the command line: the audit log names the
-    operating-system user who made them."""
+def _audit(settings: Settings, action: str, target: str, db: Any = None, **detail: str) -> None:
+    """Record a change made at the command line in the audit log, naming the operating-system
+    user; with the database away the change stands and a warning says it was not logged."""
     import getpass
 
     from bot.audit.trail import AuditTrail
+    from bot.log.database import Database
 
-    AuditTrail(db, settings.audit_retention_days).record(
-        f"cli:{getpass.getuser()}", action, f"account:{email}", "", detail or None
-    )
+    own = db is None
+    database = Database(settings) if own else db
+    try:
+        if own:
+            database.upgrade()
+        AuditTrail(database, settings.audit_retention_days).record(
+            f"cli:{getpass.getuser()}", action, target, "", detail or None
+        )
+    except Exception as exc:  # any driver error: the change is made; say it is not logged
+        click.echo(f"warning: not written to the audit log ({exc})", err=True)
+    finally:
+        if own:
+            database.dispose()
 
 
 @main.group()
@@ -289,7 +302,7 @@ def users_add(email: str, role: str, password_stdin: bool) -> None:
     db = _database(settings)
     try:
         user = Users(db, settings).add(email, role, _new_password(password_stdin))
-        _audit_account(db, settings, "account_add", email, role=role)
+        _audit(settings, "account_add", f"account:{email}", db, role=role)
     except UserError as exc:
         _fail(str(exc))
         return
@@ -330,7 +343,7 @@ def users_remove(email: str) -> None:
     db = _database(settings)
     try:
         Users(db, settings).remove(email)
-        _audit_account(db, settings, "account_remove", email)
+        _audit(settings, "account_remove", f"account:{email}", db)
     except UserError as exc:
         _fail(str(exc))
     finally:
@@ -352,7 +365,7 @@ def users_set_password(email: str, password_stdin: bool) -> None:
     db = _database(settings)
     try:
         Users(db, settings).set_password(email, _new_password(password_stdin))
-        _audit_account(db, settings, "account_password", email)
+        _audit(settings, "account_password", f"account:{email}", db)
     except UserError as exc:
         _fail(str(exc))
     finally:

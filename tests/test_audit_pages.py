@@ -77,3 +77,24 @@ def test_account_changes_at_the_command_line_are_audited(tmp_path: Path) -> None
     assert total == 2 and [r.action for r in rows] == ["account_remove", "account_add"]
     assert rows[0].target == "account:nurse@clinic.example" and rows[0].actor.startswith("cli:")
     db.dispose()
+
+
+def test_a_reindex_at_the_command_line_is_audited(tmp_path: Path) -> None:
+    from tests.conftest import small_corpus
+
+    env = {
+        "BOT_DATA_DIR": str(tmp_path / "data"),
+        "BOT_DATABASE_URL": "",
+        "BOT_CORPUS_DIR": str(small_corpus(tmp_path / "corpus", 1)),
+        "BOT_INDEX_DIR": str(tmp_path / "index"),
+        "BOT_EVAL_FILE": str(tmp_path / "none.jsonl"),
+    }
+    built = CliRunner().invoke(main, ["index"], env=env)
+    assert built.exit_code == 0, built.output
+    from bot.audit.trail import AuditTrail
+    from bot.log.database import Database
+
+    db = Database(Settings(data_dir=tmp_path / "data"))
+    rows, _ = AuditTrail(db, 30).entries(action="reindex")
+    assert len(rows) == 1 and rows[0].target.startswith("version:")
+    db.dispose()
