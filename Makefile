@@ -26,6 +26,7 @@ index: $(VENV)/.installed
 	$(BIN)/bot index --if-stale
 
 run: index
+	@test -f bot.env -o -n "$$BOT_ENV_FILE" || echo "A demo clinic: before going live, run .venv/bin/bot setup (README: Going live)."
 	$(BIN)/bot serve --host $(BOT_HOST) --port $(BOT_PORT)
 
 # The browser tests drive Debian's chromium; install it once if missing. If it cannot be

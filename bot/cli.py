@@ -18,6 +18,7 @@ from bot.callbacks.commands import callbacks
 from bot.curation.commands import pins
 from bot.index.versions import IndexError_
 from bot.settings import Settings
+from bot.setup.commands import setup
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -252,6 +253,7 @@ def _new_password(from_stdin: bool) -> str:
 main.add_command(pins)  # bot pins …, in bot/curation/commands.py
 main.add_command(callbacks)  # bot callbacks key|purge, in bot/callbacks/commands.py
 main.add_command(audit)  # bot audit verify|purge, in bot/audit/commands.py
+main.add_command(setup)  # bot setup, in bot/setup/commands.py
 
 
 def _audit(settings: Settings, action: str, target: str, db: Any = None, **detail: str) -> None:

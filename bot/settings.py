@@ -1,25 +1,58 @@
-"""One typed settings object, read from `BOT_*` environment variables.
+"""One typed settings object, read from `BOT_*` environment variables and `bot.env`.
 
 Everything a clinic may want to change lives here, so no other module reads the
-environment. Each field is documented in the README (a test checks that).
+environment. Each field is documented in the README (a test checks that). Precedence:
+the environment, then the settings file (`bot.env` at the repo's root, written by
+`bot setup`; `BOT_ENV_FILE` names another), then the defaults.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_file() -> Path:
+    """The settings file: `BOT_ENV_FILE`, or `bot.env` at the repo's root."""
+    return Path(os.environ.get("BOT_ENV_FILE") or ROOT / "bot.env")
+
+
+DEFAULT_CONTACT = (
+    "Please contact our clinic on the phone number or contact form on this website, "
+    "and our team will be glad to help."
+)
 
 
 class Settings(BaseSettings):
     """The chatbot's configuration; every field maps to `BOT_<NAME>`."""
 
     model_config = SettingsConfigDict(env_prefix="BOT_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment first, then the settings file (looked up on each load)."""
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=env_file(), env_file_encoding="utf-8")
+        return init_settings, env_settings, dotenv, file_secret_settings
 
     corpus_dir: Path = Field(ROOT / "corpus", description="Folder of articles to index.")
     index_dir: Path = Field(ROOT / "index", description="Folder holding index versions.")
@@ -91,10 +124,16 @@ class Settings(BaseSettings):
 
     clinic_name: str = Field("our clinic", description="How the bot names the clinic.")
     clinic_contact: str = Field(
-        "Please contact our clinic on the phone number or contact form on this website, "
-        "and our team will be glad to help.",
-        description="Contact text shown when the articles do not cover a question.",
+        DEFAULT_CONTACT,
+        description="Contact text shown when the articles do not cover a question. Left at "
+        "its default, it is made from BOT_CLINIC_PHONE and BOT_CLINIC_EMAIL when they are set.",
     )
+    clinic_phone: str = Field("", description="The clinic's phone number, for patients.")
+    clinic_email: str = Field("", description="The clinic's contact e-mail, for patients.")
+    accent_color: str = Field(
+        "", description="The widget's colour (#rrggbb) unless its script tag sets data-accent."
+    )
+    logo_url: str = Field("", description="A logo shown in the widget's header (https URL).")
     emergency_number: str = Field("000", description="Local emergency number.")
     crisis_line: str = Field(
         "Lifeline on 13 11 14", description="Crisis support line for self-harm messages."
@@ -300,6 +339,21 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             return [str(v).strip().rstrip("/") for v in value if str(v).strip()]
         return value
+
+    def contact(self) -> str:
+        """What a patient is told to do when the articles do not answer: the clinic's own
+        text, or one with its phone and e-mail."""
+        if self.clinic_contact != DEFAULT_CONTACT or not (self.clinic_phone or self.clinic_email):
+            return self.clinic_contact
+        ways = " or ".join(
+            part
+            for part in (
+                f"call {self.clinic_phone}" if self.clinic_phone else "",
+                f"e-mail {self.clinic_email}" if self.clinic_email else "",
+            )
+            if part
+        )
+        return f"Please {ways}, and {self.clinic_name}'s team will be glad to help."
 
     def model_id(self) -> str:
         """The model's name as recorded in an index manifest."""

@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# A developer's own bot.env (from `bot setup`) must not change what the tests see.
+os.environ.setdefault("BOT_ENV_FILE", "/nonexistent/bot.env")
 
 from argon2 import PasswordHasher  # noqa: E402
 from argon2.profiles import CHEAPEST  # noqa: E402

@@ -39,7 +39,7 @@ NOT_ANSWERING = frozenset(
     review_after_days public_url privacy_notice privacy_url rate_limit_callback callback_key
     callback_retention_days notify_emails smtp_url mail_from webhook_url webhook_secret
     notify_include_details opening_hours holidays after_hours_number redis_url
-    audit_retention_days""".split()
+    audit_retention_days clinic_phone clinic_email accent_color logo_url""".split()
 )
 
 

@@ -181,6 +181,8 @@ class Answerer:
             treater=concept.treater,
             why=concept.why,
         )
+        if finding.tier == "B" and s.clinic_phone:
+            text += f" {s.clinic_name}: {s.clinic_phone}."
         if s.after_hours_number and not self.hours.is_open(datetime.now(UTC)):
             text += (
                 f" {s.clinic_name} is closed now: its after-hours line is {s.after_hours_number}."
@@ -202,7 +204,7 @@ class Answerer:
     def no_answer_message(self) -> str:
         return (
             f"I couldn't find this in {self.settings.clinic_name}'s articles, so I can't "
-            f"answer it here. {self.settings.clinic_contact}"
+            f"answer it here. {self.settings.contact()}"
         )
 
     def select(self, hits: list[Hit], query: str) -> list[Hit]:

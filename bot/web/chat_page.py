@@ -51,6 +51,8 @@ def widget_config(settings: Settings) -> dict[str, str]:
         "afterHoursNumber": settings.after_hours_number,
         "privacyNotice": notice(settings),
         "privacyUrl": settings.privacy_url,
+        "accent": settings.accent_color,
+        "logo": settings.logo_url,
     }
 
 

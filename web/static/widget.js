@@ -364,9 +364,10 @@
   /* The panel. */
   var inline = opts.mode === "inline";
   var root = el("div", { class: "cc" + (opts.position === "left" ? " cc-left" : "") });
-  if (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(opts.accent || "")) {
-    root.style.setProperty("--cc-accent", opts.accent);
-    root.style.setProperty("--cc-on-accent", onAccent(opts.accent));
+  var accent = opts.accent || CONFIG.accent || "";
+  if (/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(accent)) {
+    root.style.setProperty("--cc-accent", accent);
+    root.style.setProperty("--cc-on-accent", onAccent(accent));
   }
   var log = el("div", { class: "cc-log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
   var input = el("input", {
@@ -382,6 +383,7 @@
   ]);
   var launcher, panel;
   var head = el("div", { class: "cc-head" }, [
+    /^https:\/\//.test(CONFIG.logo || "") ? el("img", { class: "cc-logo", src: CONFIG.logo, alt: "" }) : null,
     el("h2", { class: "cc-title", id: "cc-title", text: opts.title || CONFIG.title }),
     el("button", { type: "button", class: "cc-restart", text: "Call me back",
       onclick: function () { var last = state.items[state.items.length - 1]; callback(last ? last.q : ""); } }),
