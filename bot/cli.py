@@ -17,6 +17,7 @@ from bot.audit.commands import audit
 from bot.callbacks.commands import callbacks
 from bot.curation.commands import pins
 from bot.index.versions import IndexError_
+from bot.log.database import fail, opened
 from bot.settings import Settings
 from bot.setup.commands import setup
 
@@ -24,11 +25,6 @@ from bot.setup.commands import setup
 def _settings(**overrides: Any) -> Settings:
     """Settings from the environment, with the command-line options given."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 @click.group()
@@ -82,7 +78,7 @@ def index(
             return
         manifest = build_index(settings, progress=sys.stderr.isatty(), full=full, force=force)
     except (CorpusError, IndexError_) as exc:
-        _fail(f"{exc}\nthe active index was left unchanged")
+        fail(f"{exc}\nthe active index was left unchanged")
         return
     _audit(settings, "reindex", f"version:{manifest.version}")
     changes = manifest.changes
@@ -137,7 +133,7 @@ def serve(host: str | None, port: int | None, workers: int | None, access_log: b
     try:
         server.run(_settings(host=host, port=port, workers=workers), access_log=access_log)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _answerer(settings: Settings):  # type: ignore[no-untyped-def]
@@ -149,7 +145,7 @@ def _answerer(settings: Settings):  # type: ignore[no-untyped-def]
     try:
         return Answerer(settings, load_index(settings, embedder), embedder)
     except IndexError_ as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @main.command()
@@ -232,18 +228,6 @@ def _evaluate_triage(path: Path | None, verbose: bool) -> None:
 # The query log and staff accounts (the database behind /staff).
 
 
-def _database(settings: Settings) -> Any:
-    from bot.log.database import Database
-
-    db = Database(settings)
-    try:
-        db.upgrade()
-    except Exception as exc:  # any driver error: say which database, and stop
-        db.dispose()
-        _fail(f"cannot open the database {db.name}: {exc}")
-    return db
-
-
 def _new_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -301,15 +285,12 @@ def users_add(email: str, role: str, password_stdin: bool) -> None:
     from bot.staff.accounts import UserError, Users
 
     settings = Settings()
-    db = _database(settings)
-    try:
-        user = Users(db, settings).add(email, role, _new_password(password_stdin))
+    with opened(settings) as db:
+        try:
+            user = Users(db, settings).add(email, role, _new_password(password_stdin))
+        except UserError as exc:
+            fail(str(exc))
         _audit(settings, "account_add", f"account:{email}", db, role=role)
-    except UserError as exc:
-        _fail(str(exc))
-        return
-    finally:
-        db.dispose()
     click.echo(f"added {user.email} ({user.role})")
 
 
@@ -322,14 +303,14 @@ def users_list() -> None:
     from bot.staff.accounts import Users
 
     settings = Settings()
-    db = _database(settings)
-    users_ = Users(db, settings)
-    for user in users_.list():
-        last = user.last_signin_at.isoformat(timespec="minutes") if user.last_signin_at else "never"
-        locked = users_.locked_until(user.email)
-        note = f"  locked until {locked.isoformat(timespec='minutes')}" if locked else ""
-        click.echo(f"{user.email}\t{user.role}\tlast sign-in {last}{note}")
-    db.dispose()
+    with opened(settings) as db:
+        users_ = Users(db, settings)
+        for user in users_.list():
+            signed = user.last_signin_at
+            last = signed.isoformat(timespec="minutes") if signed else "never"
+            locked = users_.locked_until(user.email)
+            note = f"  locked until {locked.isoformat(timespec='minutes')}" if locked else ""
+            click.echo(f"{user.email}\t{user.role}\tlast sign-in {last}{note}")
 
 
 @users.command("remove")
@@ -342,14 +323,12 @@ def users_remove(email: str) -> None:
     from bot.staff.accounts import UserError, Users
 
     settings = Settings()
-    db = _database(settings)
-    try:
-        Users(db, settings).remove(email)
+    with opened(settings) as db:
+        try:
+            Users(db, settings).remove(email)
+        except UserError as exc:
+            fail(str(exc))
         _audit(settings, "account_remove", f"account:{email}", db)
-    except UserError as exc:
-        _fail(str(exc))
-    finally:
-        db.dispose()
     click.echo(f"removed {email}")
 
 
@@ -364,14 +343,12 @@ def users_set_password(email: str, password_stdin: bool) -> None:
     from bot.staff.accounts import UserError, Users
 
     settings = Settings()
-    db = _database(settings)
-    try:
-        Users(db, settings).set_password(email, _new_password(password_stdin))
+    with opened(settings) as db:
+        try:
+            Users(db, settings).set_password(email, _new_password(password_stdin))
+        except UserError as exc:
+            fail(str(exc))
         _audit(settings, "account_password", f"account:{email}", db)
-    except UserError as exc:
-        _fail(str(exc))
-    finally:
-        db.dispose()
     click.echo(f"new password set for {email}")
 
 
@@ -398,9 +375,8 @@ def logs_purge(age: str) -> None:
     from bot.log.querylog import QueryLog
 
     settings, older_than = Settings(), _duration(age)
-    db = _database(settings)
-    deleted = QueryLog(db, settings).purge(older_than)
-    db.dispose()
+    with opened(settings) as db:
+        deleted = QueryLog(db, settings).purge(older_than)
     click.echo(f"deleted {deleted} questions older than {age}")
 
 
@@ -415,9 +391,8 @@ def database_upgrade() -> None:
 
     Example: BOT_DATABASE_URL=postgresql://bot@db/bot bot db upgrade
     """
-    db = _database(Settings())
-    click.echo(f"{db.name} is up to date")
-    db.dispose()
+    with opened(Settings()) as db:
+        click.echo(f"{db.name} is up to date")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.callbacks.store import CallbackKeyError, Callbacks
-from bot.log.database import Database
+from bot.log.database import fail, opened
 from bot.settings import Settings
 
 
@@ -28,13 +28,9 @@ def purge() -> None:
     """Delete requests closed more than BOT_CALLBACK_RETENTION_DAYS ago (servers also do
     this every hour)."""
     settings = Settings()
-    db = Database(settings)
-    try:
-        db.upgrade()
-        gone = Callbacks(db, settings).purge()
-    except (SQLAlchemyError, OSError, CallbackKeyError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from exc
-    finally:
-        db.dispose()
+    with opened(settings) as db:
+        try:
+            gone = Callbacks(db, settings).purge()
+        except (SQLAlchemyError, OSError, CallbackKeyError) as exc:
+            fail(str(exc))
     click.echo(f"deleted {gone} closed call-back requests")

@@ -82,23 +82,19 @@ def check(sub: Submission, hours: OpeningHours, at: datetime) -> tuple[Contact, 
         problems["name"] = "Enter your name."
     elif len(name) > MAX_NAME:
         problems["name"] = f"Your name can have up to {MAX_NAME} characters."
-    phone = email = ""
-    if sub.phone.strip():
-        if len(sub.phone) > MAX_PHONE:
-            problems["phone"] = "That phone number is too long."
-        else:
-            try:
-                phone = normal_phone(sub.phone)
-            except ValueError as exc:
-                problems["phone"] = str(exc)
-    if sub.email.strip():
-        if len(sub.email) > MAX_EMAIL:
-            problems["email"] = "That e-mail address is too long."
-        else:
-            try:
-                email = normal_email(sub.email)
-            except ValueError as exc:
-                problems["email"] = str(exc)
+    contact = {"phone": "", "email": ""}
+    for field, given, limit, normal, long in (
+        ("phone", sub.phone, MAX_PHONE, normal_phone, "That phone number is too long."),
+        ("email", sub.email, MAX_EMAIL, normal_email, "That e-mail address is too long."),
+    ):
+        if not given.strip():
+            continue
+        try:
+            if len(given) > limit:
+                raise ValueError(long)
+            contact[field] = normal(given)
+        except ValueError as exc:
+            problems[field] = str(exc)
     if not sub.phone.strip() and not sub.email.strip():
         problems["phone"] = "Enter a phone number or an e-mail address, so we can reach you."
     message = sub.message.strip()
@@ -115,7 +111,7 @@ def check(sub: Submission, hours: OpeningHours, at: datetime) -> tuple[Contact, 
         problems["consent"] = "Tick the box to let us keep your details to call you back."
     if problems or slot is None:
         raise IntakeError(problems)
-    return Contact(name, phone, email, message), slot
+    return Contact(name, contact["phone"], contact["email"], message), slot
 
 
 class Intake:

@@ -31,7 +31,7 @@ from bot.settings import Settings
 from bot.staff.accounts import User
 from bot.web.auth import audit, check_csrf, require
 from bot.web.auth import page as render_staff
-from bot.web.chat_page import PAGE_CSP, small_form
+from bot.web.chat_page import patient_page, small_form
 from bot.web.schemas import (
     CallbackCreated,
     CallbackIn,
@@ -40,7 +40,6 @@ from bot.web.schemas import (
     CallbackSlot,
 )
 from bot.web.security import REFUSALS, Problem
-from bot.web.templates import TEMPLATES
 
 log = logging.getLogger("bot")
 router = APIRouter()
@@ -173,10 +172,7 @@ def _patient_page(request: Request, status: int = 200, **context: Any) -> HTMLRe
         "thanks": None,
         "error": None if intake else UNSTORED,
     }
-    response = TEMPLATES.TemplateResponse(
-        request, "patient/callback.html", base | context, status_code=status
-    )
-    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response = patient_page(request, "patient/callback.html", base | context, status)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -101,6 +101,15 @@ def reply_view(question: str, reply: Reply, settings: Settings) -> dict[str, Any
     return view
 
 
+def patient_page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """A page for patients under the strict CSP (nothing inline, nothing from elsewhere)."""
+    response = TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response
+
+
 def _page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     answerer: Answerer | None = request.app.state.answerer
@@ -115,11 +124,7 @@ def _page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
         "conversation_id": None,
         "privacy_notice": notice(settings),
     }
-    response = TEMPLATES.TemplateResponse(
-        request, "patient/chat.html", base | context, status_code=status
-    )
-    response.headers["Content-Security-Policy"] = PAGE_CSP
-    return response
+    return patient_page(request, "patient/chat.html", base | context, status)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -166,11 +171,7 @@ async def page_post(request: Request) -> HTMLResponse:
 def demo(request: Request, page: str = "home") -> HTMLResponse:
     """A sample clinic website that embeds the widget with one script tag."""
     page = page if page in DEMO_PAGES else "home"
-    response = TEMPLATES.TemplateResponse(
-        request, "patient/demo.html", {"page": page, "pages": DEMO_PAGES}
-    )
-    response.headers["Content-Security-Policy"] = PAGE_CSP
-    return response
+    return patient_page(request, "patient/demo.html", {"page": page, "pages": DEMO_PAGES})
 
 
 def _widget_source(request: Request) -> tuple[bytes, str, bytes]:

@@ -23,10 +23,9 @@ from bot.privacy.records import Records
 from bot.settings import Settings
 from bot.web.auth import Admin, audit, check_csrf
 from bot.web.auth import page as render_staff
-from bot.web.chat_page import PAGE_CSP, small_form
+from bot.web.chat_page import patient_page, small_form
 from bot.web.schemas import ConversationId
 from bot.web.security import REFUSALS, Problem
-from bot.web.templates import TEMPLATES
 
 log = logging.getLogger("bot")
 router = APIRouter()
@@ -118,10 +117,7 @@ def _page(request: Request, status: int, message: str) -> HTMLResponse:
         "message": message,
         "settings": request.app.state.settings,
     }
-    response = TEMPLATES.TemplateResponse(
-        request, "patient/erased.html", context, status_code=status
-    )
-    response.headers["Content-Security-Policy"] = PAGE_CSP
+    response = patient_page(request, "patient/erased.html", context, status)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -132,13 +132,7 @@ class Guard:
                 await _reply(send, 413, "The request is too large.")
                 return
             receive = _replay(body)
-            if scope["method"] == "POST" and not self._origin_allowed(scope):
-                refused = JSONResponse(
-                    {"detail": "This website may not use the chat."}, status_code=403
-                )
-                await refused(scope, receive, send)
-                return
-        if scope["method"] == "DELETE" and not self._origin_allowed(scope):
+        if scope["method"] in ("POST", "DELETE") and not self._origin_allowed(scope):
             refused = JSONResponse(
                 {"detail": "This website may not use the chat."}, status_code=403
             )
