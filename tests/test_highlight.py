@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.search.highlight import highlight, sentences
+from bot.search.highlight import LONG_CHARS, excerpt, highlight, sentences
 
 
 def marked(question: str, text: str) -> list[str]:
@@ -46,3 +46,36 @@ def test_segments_join_back_into_the_passage(text: str, question: str) -> None:
     pieces = highlight(question, text)
     assert "".join(piece for piece, _ in pieces) == text
     assert sum(hit for _, hit in pieces) <= 2
+
+
+LONG = (
+    "Exosomes are small vesicles released by cells. They carry proteins, lipids and genetic "
+    "material between cells. Researchers are studying them in many fields of medicine. "
+    "After surgery, exosome therapy may shorten recovery by calming inflammation. "
+    "Clinics apply it as a cream or a serum on the treated skin. "
+    "It is not yet recognised as a proven therapy in Australia, and more studies are needed. "
+    "Ask your surgeon whether it suits the procedure you are planning."
+)
+
+
+def test_a_long_passage_opens_with_its_best_sentences_and_marks_what_is_left_out() -> None:
+    shown = excerpt("does exosome therapy shorten recovery after surgery", LONG)
+    assert shown is not None
+    assert shown[0] == ("… ", False)
+    assert shown[1][1] and shown[1][0].startswith("After surgery, exosome therapy")
+    assert shown[-1] == ("…", False)
+    assert len("".join(t for t, _ in shown)) < len(LONG) / 2
+
+
+def test_without_a_match_the_excerpt_is_the_first_sentence() -> None:
+    shown = excerpt("opening hours", LONG)
+    assert len(LONG) > LONG_CHARS
+    assert shown == [("Exosomes are small vesicles released by cells. ", False), ("…", False)]
+
+
+def test_a_short_passage_or_one_mostly_marked_is_shown_whole() -> None:
+    assert excerpt("side effects", "Side effects are rare. Pain is mild.") is None
+    mostly = "Scar care after surgery matters a great deal for how the skin heals. " * 6
+    assert len(mostly) > LONG_CHARS
+    assert excerpt("scar care", mostly + "It helps.") is not None  # two of seven marked
+    assert excerpt("scar care", "Scar care heals. " * 2 + "x" * 500) is None  # no sentences

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, Route
 
 from bot.replies.answerer import Answerer
-from bot.search.highlight import highlight
+from bot.search.highlight import excerpt, highlight
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.browser import ARTIFACTS, serve
@@ -266,7 +266,7 @@ def test_an_allowed_clinic_site_with_hostile_css_cannot_restyle_the_widget(
     )
     open_widget(page, f"{CLINIC}/")
     ask(page, SIDE_EFFECTS)
-    card = page.locator(".cc-card").first
+    card = page.locator(".cc-card:has(mark)").first
     assert card.is_visible()
     style = card.evaluate(
         """card => {
@@ -371,6 +371,11 @@ def test_browser_and_server_highlight_the_same_sentences(
     pairs = [[q, t] for q in questions for t in texts]
     in_browser = page.evaluate("pairs => pairs.map(([q, t]) => ClinicChat.highlight(q, t))", pairs)
     assert in_browser == [[list(piece) for piece in highlight(q, t)] for q, t in pairs]
+    long = [[q, t * 6] for q, t in pairs[:: len(pairs) // 200 or 1]]
+    in_browser = page.evaluate("pairs => pairs.map(([q, t]) => ClinicChat.excerpt(q, t))", long)
+    expected = [excerpt(q, t) for q, t in long]
+    assert in_browser == [e and [list(piece) for piece in e] for e in expected]
+    assert any(expected) and not all(expected)
 
 
 def test_chat_page_is_enhanced_with_javascript(page: Page, server: Server) -> None:
@@ -409,3 +414,51 @@ def test_motion_is_reduced_when_the_patient_asks(browser: Browser, server: Serve
             page.locator(".cc-panel").evaluate("p => getComputedStyle(p).animationName") == expected
         )
         page.context.close()
+
+
+COMPARE = "How is exosome therapy different from stem cell therapy?"
+NO_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 700)])
+def test_a_table_is_a_table_and_long_passages_open_with_their_best_sentences(
+    browser: Browser, server: Server, width: int, height: int
+) -> None:
+    page = new_page(browser, width, height, is_mobile=width < 400, has_touch=width < 400)
+    open_widget(page, f"{server.base}/demo")
+    ask(page, COMPARE)
+    table = page.locator(".cc-card table.cc-table").first
+    table.wait_for()
+    assert table.locator("thead th").all_inner_texts() == [
+        "Feature", "Exosome Therapy", "Stem Cell Therapy"
+    ]  # fmt: skip
+    assert "Main Role" in table.locator("tbody th").all_inner_texts()
+    box, card = table.bounding_box(), page.locator(".cc-card").first.bounding_box()
+    assert box and card and box["x"] + box["width"] <= card["x"] + card["width"] + 1
+    more = page.locator(".cc-card details.cc-more").first
+    excerpt = more.locator("xpath=..").locator(".cc-excerpt")
+    assert excerpt.is_visible() and more.locator(".cc-passage").is_hidden()
+    table.scroll_into_view_if_needed()
+    shot(page, f"14-widget-table-{width}")
+    more.locator("summary").click()
+    assert more.locator(".cc-passage").is_visible() and excerpt.is_hidden()
+    assert more.locator("summary").inner_text() == "Show less"
+    assert page.evaluate(NO_SCROLL)
+    shot(page, f"14-widget-show-more-{width}")
+    page.context.close()
+
+
+def test_the_page_without_javascript_shows_the_table_and_show_more(
+    browser: Browser, server: Server
+) -> None:
+    page = new_page(browser, 375, 700, java_script_enabled=False)
+    page.goto(f"{server.base}/")
+    page.get_by_label("Your question").fill(COMPARE)
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_load_state()
+    assert page.locator(".cc-card table.cc-table tbody tr").count() >= 3
+    page.locator(".cc-card details.cc-more summary").first.click()
+    assert page.locator(".cc-card details.cc-more .cc-passage").first.is_visible()
+    assert page.evaluate(NO_SCROLL)
+    shot(page, "15-page-table-without-javascript")
+    page.context.close()

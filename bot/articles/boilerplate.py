@@ -38,6 +38,24 @@ def is_boilerplate(sentence: str) -> bool:
     return bool(_BOILERPLATE.search(sentence))
 
 
+# A passage's first sentence, or the lead-in that opens a list or table ("…below:").
+_FIRST = re.compile(r"\s*([^.!?:]*[.!?:][\"”’)\]]*)\s+")
+
+
+def without_lead_in(text: str) -> str:
+    """`text` without the filler it starts with, so an answer opens with content.
+
+    Example: without_lead_in("See how this works below: Main Role — …") -> "Main Role — …"
+    The whole text is kept when it is nothing but filler.
+    """
+    rest = text
+    while (first := _FIRST.match(rest)) and is_boilerplate(first.group(1)):
+        if not rest[first.end() :].strip():
+            break
+        rest = rest[first.end() :]
+    return rest
+
+
 _ASKS_FOR_READING = re.compile(
     r"\b(read|learn|find out|find)\b.{0,20}\bmore\b|\bwhere (can|could|do|should) (i|we|you)"
     r" (read|learn|find)\b|\b(further|more) (reading|information|info)\b|\blinks?\b",

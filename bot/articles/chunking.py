@@ -44,6 +44,11 @@ class Chunk:
     reviewed_on: str | None = None
     reviewed_by: str = ""
     context: str = ""  # the section path, embedded with the text but not shown
+    # A passage made of table rows keeps their structure, to be shown as a table:
+    # {"lead": the sentence leading into it, "header": [...], "rows": [[...], ...]}.
+    table: dict[str, Any] | None = None
+    # The article's suggested questions (front matter `questions:`), on its first passage.
+    questions: list[str] = field(default_factory=list)
 
     def embed_text(self) -> str:
         """What the embedding model sees: title and section give the passage its topic."""
@@ -148,27 +153,52 @@ def table_sentences(block: Block) -> list[str]:
     return sentences
 
 
-def _section_pieces(section: Section) -> list[str]:
-    """Displayed texts of one section's chunks, in reading order.
+def _table_pieces(block: Block, lead: str) -> list[tuple[str, dict[str, Any] | None]]:
+    """A table's chunks, each with the rows it holds (None when a row had to be split)."""
+    rows = table_sentences(block)
+    # The lead-in ("See how this works below:") opens the first row's chunk.
+    if lead:
+        rows[0] = f"{lead} {rows[0]}"
+    pieces = pack(rows, TABLE_CHARS)
+    out: list[tuple[str, dict[str, Any] | None]] = []
+    start = 0
+    for piece in pieces:
+        end = start
+        while end < len(rows) and " ".join(rows[start : end + 1]) != piece:
+            end += 1
+        if end == len(rows):  # an over-long row was split: no structure to show
+            return [(p, None) for p in pieces]
+        table = {
+            "lead": lead if start == 0 else "",
+            "header": list(block.header),
+            "rows": [list(r) for r in block.rows[start : end + 1]],
+        }
+        out.append((piece, table))
+        start = end + 1
+    return out
+
+
+def _section_pieces(section: Section) -> list[tuple[str, dict[str, Any] | None]]:
+    """Displayed texts of one section's chunks (with a table's rows), in reading order.
 
     A paragraph is a chunk (long ones are split evenly at sentences); short
     neighbouring paragraphs are joined so no chunk is a stub without context.
     """
-    pieces: list[str] = []
+    pieces: list[tuple[str, dict[str, Any] | None]] = []
     joinable = False  # whether the last piece is prose that a short paragraph may join
 
     def add_prose(sentences: list[str]) -> None:
         nonlocal joinable
         for piece in pack(sentences, min(MAX_CHARS, SPLIT_CHARS)):
-            last = pieces[-1] if pieces and joinable else ""
+            last = pieces[-1][0] if pieces and joinable else ""
             if (
                 last
                 and (len(last) < SHORT_CHARS or len(piece) < SHORT_CHARS)
                 and (len(last) + 1 + len(piece) <= SPLIT_CHARS)
             ):
-                pieces[-1] = f"{last} {piece}"
+                pieces[-1] = (f"{last} {piece}", None)
             else:
-                pieces.append(piece)
+                pieces.append((piece, None))
             joinable = True
 
     pending: list[str] = []  # the last paragraph, held back in case it leads into a list
@@ -189,13 +219,9 @@ def _section_pieces(section: Section) -> list[str]:
                 i if i[-1:] in ".!?;:" else i + ("." if n == last else ";")
                 for n, i in enumerate(block.items)
             ]
-            pieces.extend(pack(items, lead=lead))
+            pieces.extend((p, None) for p in pack(items, lead=lead))
         else:
-            rows = table_sentences(block)
-            # The lead-in ("See how this works below:") opens the first row's chunk.
-            if lead:
-                rows[0] = f"{lead} {rows[0]}"
-            pieces.extend(pack(rows, TABLE_CHARS))
+            pieces.extend(_table_pieces(block, lead))
         joinable = False
     if pending:
         add_prose(pending)
@@ -226,7 +252,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
         if section.heading:
             path[section.level] = section.heading
         context = " > ".join(h for lvl, h in sorted(path.items()) if h != doc.title)
-        for text in _section_pieces(section):
+        for text, table in _section_pieces(section):
             digest = hashlib.sha1(f"{section.heading}\n{text}".encode()).hexdigest()[:12]
             chunks.append(
                 Chunk(
@@ -241,8 +267,11 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     reviewed_on=doc.reviewed_on.isoformat() if doc.reviewed_on else None,
                     reviewed_by=doc.reviewed_by,
                     context=context,
+                    table=table,
                 )
             )
+    if chunks:
+        chunks[0].questions = list(doc.questions)
     return _dedupe_ids(chunks)
 
 

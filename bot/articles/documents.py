@@ -70,6 +70,7 @@ class Document:
     reviewed_by: str = ""
     reviewed_on: date | None = None
     references: list[Reference] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)  # suggested, as patients ask them
 
     def link(self, anchor: str = "") -> str:
         """Address of the article (or one of its sections) for patients to follow."""

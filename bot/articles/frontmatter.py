@@ -11,7 +11,10 @@ import yaml
 
 from bot.articles.documents import CorpusError, Document, Reference
 
-KEYS = {"title", "url", "published", "reviewed_by", "reviewed_on", "references", "review_by"}
+KEYS = {
+    "title", "url", "published", "reviewed_by", "reviewed_on", "references", "review_by",
+    "questions",
+}  # fmt: skip
 
 
 def split(path: Path, content: str) -> tuple[dict[str, Any], str, int]:
@@ -66,6 +69,23 @@ def _text(value: Any, path: Path, content: str, key: str) -> str:
     return str(value).strip()
 
 
+MAX_QUESTION_CHARS = 200
+
+
+def _questions(value: Any, path: Path, content: str) -> list[str]:
+    """`questions:` — what patients ask that the article answers, offered as suggestions."""
+    if value is None:
+        return []
+    line = _line_of(content, "questions")
+    if not isinstance(value, list) or not all(isinstance(q, str) for q in value):
+        raise CorpusError(path, line, "questions must be a list of questions, one per line")
+    questions = [q.strip() for q in value if q.strip()]
+    for q in questions:
+        if len(q) > MAX_QUESTION_CHARS:
+            raise CorpusError(path, line, f"a question is over {MAX_QUESTION_CHARS} characters")
+    return questions
+
+
 def apply(doc: Document, meta: dict[str, Any], path: Path, content: str) -> None:
     """Copy validated front-matter fields onto `doc`."""
     unknown = sorted(set(meta) - KEYS)
@@ -81,6 +101,7 @@ def apply(doc: Document, meta: dict[str, Any], path: Path, content: str) -> None
     doc.published = _date(meta.get("published"), path, content, "published")
     doc.reviewed_by = _text(meta.get("reviewed_by"), path, content, "reviewed_by")
     doc.reviewed_on = _date(meta.get("reviewed_on"), path, content, "reviewed_on")
+    doc.questions = _questions(meta.get("questions"), path, content)
     refs = meta.get("references") or []
     line = _line_of(content, "references")
     if not isinstance(refs, list):

@@ -11,8 +11,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
+from bot.articles.boilerplate import is_boilerplate, without_lead_in
 from bot.articles.chunking import Chunk
 from bot.callbacks.hours import OpeningHours
 from bot.curation.view import CuratedView
@@ -76,6 +77,8 @@ class Passage:
     published: str | None = None
     reviewed_on: str | None = None
     curated: bool = False  # pinned by the clinic's staff for this question
+    # Rows of a table, to be shown as one: {"lead", "header", "rows"} (see Chunk.table).
+    table: dict[str, Any] | None = None
 
 
 @dataclass
@@ -109,16 +112,22 @@ class Urgent:
 
 
 def _passage(hit: Hit, curated: bool = False) -> Passage:
+    """A passage as shown: without the filler it may open with ("See how this works below:")."""
     chunk = hit.chunk
+    table = None
+    if chunk.table:
+        lead = chunk.table.get("lead", "")
+        table = {**chunk.table, "lead": "" if is_boilerplate(lead) else lead}
     return Passage(
         chunk_id=chunk.chunk_id,
-        text=chunk.text,
+        text=without_lead_in(chunk.text),
         score=round(hit.score, 4),
         source=Source(chunk.doc_id, chunk.title, chunk.section, chunk.url),
         cites=list(chunk.cites),
         published=chunk.published,
         reviewed_on=chunk.reviewed_on,
         curated=curated,
+        table=table,
     )
 
 

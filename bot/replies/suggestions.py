@@ -1,8 +1,9 @@
-"""Suggested first questions, made from the articles' section headings.
+"""Suggested first questions: the content team's, then ones made from section headings.
 
-Headings are written for readers, not as questions ("2. Scar Reduction",
+An article's front matter may list `questions:` as patients ask them; those come
+first. Headings are written for readers, not as questions ("2. Scar Reduction",
 "Final Thoughts: The Future of Exosome Therapy"), so each is turned into a
-natural question, and only those the bot really answers are offered.
+natural question. Only questions the bot really answers are offered.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
+from itertools import chain, zip_longest
 
 from bot.articles.chunking import Chunk
 
@@ -92,22 +94,31 @@ def _headings(chunks: list[Chunk]) -> list[Chunk]:
     return [chunk for _, chunk in sorted(first.values(), key=lambda item: item[0])]
 
 
-def suggest(chunks: list[Chunk], answers: Callable[[str], bool]) -> list[str]:
-    """Up to five questions from the headings for which `answers(question)` is true.
-
-    `answers` asks the real bot, so a suggestion never leads to "not covered".
-    """
+def _from_headings(chunks: list[Chunk]) -> Iterable[str]:
     texts: dict[str, list[str]] = {}
     for chunk in chunks:
         texts.setdefault(chunk.doc_id, []).append(chunk.text)
     proper: dict[str, set[str]] = {}
-    tried: set[str] = set()
-    chosen: list[str] = []
     for chunk in _headings(chunks):
         if chunk.doc_id not in proper:
             proper[chunk.doc_id] = _proper_words(texts[chunk.doc_id])
         question = heading_question(chunk.section, proper[chunk.doc_id])
-        if question is None or question in tried:
+        if question is not None:
+            yield question
+
+
+def suggest(chunks: list[Chunk], answers: Callable[[str], bool]) -> list[str]:
+    """Up to five questions for which `answers(question)` is true: the articles' own
+    `questions:` first (in turn across articles), then questions made from headings.
+
+    `answers` asks the real bot, so a suggestion never leads to "not covered".
+    """
+    written = [c.questions for c in chunks if c.questions]
+    in_turn = [q for round_ in zip_longest(*written) for q in round_ if q]
+    tried: set[str] = set()
+    chosen: list[str] = []
+    for question in chain(in_turn, _from_headings(chunks)):
+        if question in tried:
             continue
         tried.add(question)
         if answers(question):

@@ -11,6 +11,9 @@ browser; a browser test checks both give the same result, so keep them in step:
    plural folded ("therapies" -> "therapy", "exosomes" -> "exosome").
 3. A segment's score is how many distinct question terms it contains; the first
    two segments with the best score (if above zero) are highlighted.
+4. A passage longer than LONG_CHARS shows an excerpt first (`excerpt`): the highlighted
+   segments (or the first, when none is), with "… " where segments are left out, and the
+   whole passage behind "Show more" — unless the excerpt holds most of it anyway.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import re
 
 MAX_HIGHLIGHTED = 2
+LONG_CHARS = 400  # a passage longer than this opens with its best sentences
+MOST = 0.75  # an excerpt holding this share of the passage shows the passage instead
 
 STOP_WORDS = frozenset(
     "a about after again all also am an and any are as at be been before being but by can "
@@ -81,3 +86,27 @@ def highlight(question: str, text: str) -> list[tuple[str, bool]]:
         left -= hit
         marked.append((piece, hit))
     return marked
+
+
+def excerpt(question: str, text: str) -> list[tuple[str, bool]] | None:
+    """The best sentences of a long passage, as `highlight` pairs; None to show it all.
+
+    Example: for a 900-character passage whose fourth sentence answers the question,
+    [("… ", False), ("<the fourth sentence> ", True), ("…", False)].
+    """
+    if len(text) <= LONG_CHARS:
+        return None
+    marked = highlight(question, text)
+    keep = [i for i, (_, hit) in enumerate(marked) if hit] or [0]
+    if sum(len(marked[i][0]) for i in keep) >= MOST * len(text):
+        return None
+    shown: list[tuple[str, bool]] = []
+    after = 0  # the first segment not yet accounted for
+    for i in keep:
+        if i > after:
+            shown.append(("… ", False))
+        shown.append((marked[i][0].rstrip() + " ", marked[i][1]))
+        after = i + 1
+    if after < len(marked):
+        shown.append(("…", False))
+    return shown

@@ -42,6 +42,12 @@ class SourceOut(BaseModel):
     url: str = Field(description="Link to the article section the passage comes from.")
 
 
+class TableOut(BaseModel):
+    lead: str = Field(description="The sentence leading into the table, if it says anything.")
+    header: list[str]
+    rows: list[list[str]] = Field(description="The rows this passage holds, cells in order.")
+
+
 class PassageOut(BaseModel):
     chunk_id: str
     text: str = Field(description="The article's own words, to be shown as plain text.")
@@ -52,6 +58,11 @@ class PassageOut(BaseModel):
     reviewed_on: str | None = None
     curated: bool = Field(
         False, description="Pinned by the clinic's staff for this question (shown first)."
+    )
+    table: TableOut | None = Field(
+        None,
+        description="A passage made of table rows: show it as a table (`text` has the "
+        "same rows as sentences, for screen readers and plain-text clients).",
     )
 
 

@@ -67,6 +67,23 @@
       return [p, hit];
     });
   }
+  var LONG_CHARS = 400, MOST = 0.75;
+  function excerpt(question, text) {
+    if (text.length <= LONG_CHARS) return null;
+    var marked = highlight(question, text), keep = [];
+    marked.forEach(function (m, i) { if (m[1]) keep.push(i); });
+    if (!keep.length) keep = [0];
+    var size = keep.reduce(function (n, i) { return n + marked[i][0].length; }, 0);
+    if (size >= MOST * text.length) return null;
+    var shown = [], after = 0;
+    keep.forEach(function (i) {
+      if (i > after) shown.push(["… ", false]);
+      shown.push([marked[i][0].replace(/\s+$/, "") + " ", marked[i][1]]);
+      after = i + 1;
+    });
+    if (after < marked.length) shown.push(["…", false]);
+    return shown;
+  }
 
   /* DOM helpers: text only. */
   function el(tag, attrs, kids) {
@@ -141,13 +158,38 @@
   }
 
   /* Rendering one exchange. */
-  function card(question, p) {
-    var text = el("p", { class: "cc-passage" });
-    highlight(question, p.text).forEach(function (s) {
+  function marked(cls, segments) {
+    var text = el("p", { class: cls });
+    segments.forEach(function (s) {
       var body = s[1] ? s[0].replace(/\s+$/, "") : "";
       if (body) text.appendChild(el("mark", { text: body }));
       if (s[0].length > body.length) text.appendChild(document.createTextNode(s[0].slice(body.length)));
     });
+    return text;
+  }
+  function table(t) {
+    var cols = t.header.length;
+    return el("table", { class: "cc-table" }, [
+      el("thead", {}, [el("tr", {}, t.header.map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+      el("tbody", {}, t.rows.map(function (r) {
+        return el("tr", {}, r.slice(0, Math.max(cols, 1)).map(function (c, i) {
+          return el(i ? "td" : "th", i ? { text: c } : { scope: "row", text: c });
+        }));
+      }))
+    ]);
+  }
+  function body(question, p) {
+    if (p.table && p.table.header && p.table.rows) {
+      return [p.table.lead ? el("p", { class: "cc-passage", text: p.table.lead }) : null, table(p.table)];
+    }
+    var whole = marked("cc-passage", highlight(question, p.text));
+    var short = excerpt(question, p.text);
+    if (!short) return [whole];
+    return [marked("cc-passage cc-excerpt", short), el("details", { class: "cc-more" }, [
+      el("summary", {}, [el("span", { class: "cc-show", text: "Show more" }),
+        el("span", { class: "cc-hide", text: "Show less" })]), whole])];
+  }
+  function card(question, p) {
     var src = p.source || {};
     var label = src.section && src.section !== src.title ? src.title + " — " + src.section : src.title;
     var href = safeUrl(src.url);
@@ -158,15 +200,14 @@
     var dates = [];
     if (p.reviewed_on) dates.push("Medically reviewed " + niceDate(p.reviewed_on));
     if (p.published) dates.push("Published " + niceDate(p.published));
-    return el("article", { class: "cc-card", "aria-label": "Passage from " + label }, [
-      text,
+    return el("article", { class: "cc-card", "aria-label": "Passage from " + label }, body(question, p).concat([
       el("p", { class: "cc-source" }, ["Source: ", link]),
       dates.length ? el("p", { class: "cc-date", text: dates.join(" · ") }) : null,
       p.cites && p.cites.length
         ? el("ul", { class: "cc-cites", "aria-label": "Sources this passage cites" },
             p.cites.map(function (c) { return el("li", { class: "cc-chip", text: c }); }))
         : null
-    ]);
+    ]));
   }
   function urgentCard(reply, fresh) {
     var actions = [el("a", { class: "cc-call", href: tel(CONFIG.emergencyNumber), text: "Call " + CONFIG.emergencyNumber })];
@@ -547,7 +588,7 @@
     if (state.open) open(false);
   }
 
-  window.ClinicChat = { open: open, close: close, highlight: highlight };
+  window.ClinicChat = { open: open, close: close, highlight: highlight, excerpt: excerpt };
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
 })();
