@@ -78,6 +78,16 @@ def test_pages_have_no_inline_script_and_a_strict_csp(web: TestClient) -> None:
         scripts = soup(response.text).select("script")
         assert scripts and all(s.get("src") == "/widget.js" and not s.text.strip() for s in scripts)
         assert not soup(response.text).select("[style], style")
+        assert "img-src 'self' data:;" in response.headers["content-security-policy"]
+
+
+def test_the_clinic_logo_is_the_one_image_allowed_from_elsewhere(local: Settings) -> None:
+    logo = local.model_copy(update={"logo_url": "https://cdn.clinic.example/logo.svg"})
+    with TestClient(create_app(logo)) as client:
+        for path in ("/", "/callback", "/demo"):
+            csp = client.get(path).headers["content-security-policy"]
+            assert "img-src 'self' data: https://cdn.clinic.example;" in csp, path
+        assert "https://cdn.clinic.example/logo.svg" in client.get("/widget.js").text
 
 
 def test_posting_a_question_renders_cards_with_highlights_sources_and_cites(

@@ -31,9 +31,10 @@ from bot.state.rate_limits import Limiter
 
 log = logging.getLogger("bot")
 
-# Our pages load nothing inline and nothing from elsewhere; frame-ancestors is filled in.
+# Our pages load nothing inline and nothing from elsewhere (but the clinic's logo, the one
+# image `bot setup` may point elsewhere); frame-ancestors is filled in.
 PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{images}; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
 )
 HSTS = "max-age=31536000"
@@ -79,6 +80,13 @@ def install(app: FastAPI, settings: Settings) -> None:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
 
+def page_csp(settings: Settings) -> str:
+    """The policy of every page but the staff's: the logo's https origin may add an image."""
+    logo = urlsplit(settings.logo_url or "")
+    images = f" https://{logo.netloc}" if logo.scheme == "https" and logo.netloc else ""
+    return PAGE_CSP.format(ancestors=settings.frame_ancestors, images=images)
+
+
 class Guard:
     """Rate limits, the body cap and the security headers; see the module docstring."""
 
@@ -89,7 +97,7 @@ class Guard:
         upload = getattr(settings, "max_upload_bytes", 0)
         self.max_upload = max(self.max_body, upload + 64 * 1024)  # room for the multipart form
         self.allowed_origins = set(settings.cors_origins)
-        self.page_csp = PAGE_CSP.format(ancestors=settings.frame_ancestors)
+        self.page_csp = page_csp(settings)
         self.ancestors = f"frame-ancestors {settings.frame_ancestors}"
         # A sliding-window counter keeps two counters per client and rule: memory stays flat;
         # in Redis when several servers share the patients, so one limit holds for all.
