@@ -1,7 +1,7 @@
 """One typed settings object, read from `BOT_*` environment variables and `bot.env`.
 
 Everything a clinic may want to change lives here, so no other module reads the
-environment. Each field is documented in the README (a test checks that). Precedence:
+environment. Each field is documented in docs/settings.md (a test checks that). Precedence:
 the environment, then the settings file (`bot.env` at the repo's root, written by
 `bot setup`; `BOT_ENV_FILE` names another), then the defaults.
 """
