@@ -65,13 +65,22 @@ def chromium() -> Iterator[Browser]:
 
 
 @contextmanager
-def staff_page(browser: Browser, expected: tuple[str, ...], timeout_ms: int) -> Iterator[Page]:
-    """A desktop-sized page in a fresh context; fails if the page logs an unexpected error.
+def staff_page(
+    browser: Browser, expected: tuple[str, ...], timeout_ms: int, width: int = 1280
+) -> Iterator[Page]:
+    """A desktop-sized page (or, with a `width` under 600, a phone) in a fresh context;
+    fails if the page logs an unexpected error.
 
     Chromium logs a 401 sign-in page or a 422 form reply as a failed resource: those
     are `expected` (matched in the message); nothing else may be logged.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    phone = width < 600
+    context = browser.new_context(
+        viewport={"width": width, "height": 812 if phone else 900},
+        is_mobile=phone,
+        has_touch=phone,
+        accept_downloads=True,
+    )
     context.set_default_timeout(timeout_ms)
     opened = context.new_page()
     problems: list[str] = []

@@ -98,6 +98,17 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
     return path
 
 
+def site_settings(root: Path) -> Settings:
+    """Settings for a site of its own under `root` (corpus/, index/, data/), ungated."""
+    return Settings(
+        corpus_dir=root / "corpus",
+        index_dir=root / "index",
+        data_dir=root / "data",
+        eval_file=root / "no-eval.jsonl",
+        max_body_bytes=4_000_000,
+    )
+
+
 def small_corpus(folder: Path, articles: int = 1) -> Path:
     """`articles` short made-up articles of one section each, for builds that must be quick."""
     for n in range(articles):

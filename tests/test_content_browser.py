@@ -12,10 +12,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from bot.index.build import build_index
 from bot.search.embedder import Embedder
-from bot.settings import Settings
 from bot.web.app import create_app
 from tests.browser import serve, staff_page
-from tests.conftest import write
+from tests.conftest import site_settings, write
 from tests.test_publishing import ARTICLE, REST
 from tests.test_staff_browser import PASSWORD, shot
 
@@ -24,13 +23,7 @@ from tests.test_staff_browser import PASSWORD, shot
 def base(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[str]:
     root = tmp_path_factory.mktemp("content-browser")
     write(root / "corpus", "recovery.md", "---\ntitle: Recovery at home\n---\n# Rest\n\n" + REST)
-    local = Settings(
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        data_dir=root / "data",
-        eval_file=root / "no-eval.jsonl",
-        max_body_bytes=4_000_000,
-    )
+    local = site_settings(root)
     build_index(local, embedder)
     app = create_app(local)
     with serve(app) as url:

@@ -304,7 +304,12 @@ def test_the_detail_shows_exactly_what_the_patient_saw(web: TestClient, question
     question = page.context["question"]  # type: ignore[attr-defined]
     assert len(cards) == len(question.shown) >= 1
     assert "Invasive, potential for pain, dryness and fatigue" in cards[0].get_text()
-    assert question.shown[0][0] in html.select_one(".facts").get_text()  # type: ignore[union-attr]
+    details = html.select_one("details.tech")  # ids and scores: in the page, folded away
+    assert details is not None and details.summary.get_text() == "Details"  # type: ignore[union-attr]
+    chunk, score = question.shown[0]
+    assert chunk in details.get_text() and f"{score:.3f}" in details.get_text()
+    assert question.query_id in details.get_text() and question.index_version in details.get_text()
+    assert chunk not in html.select_one("dl.facts").get_text()  # type: ignore[union-attr]
     assert html.select_one(".seen .cc-note").get_text() == page.context["reply"]["disclaimer"]  # type: ignore[union-attr,attr-defined]
     assert web.get("/staff/questions/999999").status_code == 404
 

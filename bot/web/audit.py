@@ -64,7 +64,6 @@ def audit_page(request: Request, user: Admin, filters: FiltersDep, page: int = 1
         "page": page,
         "pages": max(1, -(-total // PER_PAGE)),
         "filters": filters,
-        "local": request.app.state.querylog.local,
     }
     return render(request, "staff/audit.html", context)
 

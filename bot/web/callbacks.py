@@ -257,7 +257,6 @@ def inbox(
         "status": status,
         "statuses": STATUSES,
         "page": page,
-        "local": request.app.state.querylog.local,
     }
     return render_staff(request, "staff/callbacks.html", context)
 
@@ -275,7 +274,6 @@ def one_request(request: Request, request_id: str, user: Caller) -> HTMLResponse
         "found": found,
         "turns": turns if found.row.conversation_id else [],
         "statuses": STATUSES,
-        "local": request.app.state.querylog.local,
     }
     return render_staff(request, "staff/callback.html", context)
 

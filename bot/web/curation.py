@@ -85,7 +85,6 @@ def overview(request: Request, user: Curator) -> HTMLResponse:
         "hidden": store.hidden(),
         "events": store.events(),
         "present": present,
-        "local": request.app.state.querylog.local,  # times in the clinic's zone
     }
     return render(request, "staff/curation.html", context)
 

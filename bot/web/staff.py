@@ -34,13 +34,13 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 FiltersDep = Annotated[Filters, Query()]
 Csrf = Annotated[None, Depends(check_csrf)]
 CHART_DAYS = 30
+URGENT_SHOWN = 20  # unreviewed urgent questions listed above the dashboard; the rest linked
 
 
-def _context(querylog: QueryLog, filters: Filters, **more: Any) -> dict[str, Any]:
+def _context(filters: Filters, **more: Any) -> dict[str, Any]:
     red_flags = [(c.id, c.title) for c in load_catalogue().concepts]
     return {
         "filters": filters,
-        "local": querylog.local,
         "red_flags": red_flags,
         "red_flag_titles": dict(red_flags),
         **more,
@@ -51,14 +51,16 @@ def _context(querylog: QueryLog, filters: Filters, **more: Any) -> dict[str, Any
 def questions(
     request: Request, user: Reader, querylog: QueryLogDep, filters: FiltersDep, page: int = 1
 ) -> HTMLResponse:
-    """Logged questions, newest first, narrowed by the filters."""
+    """Logged questions, newest first, narrowed by the filters; above them, whatever the
+    filters, the urgent ones no one has reviewed yet."""
     result = querylog.questions(filters, page)
     if filters.q:  # what was searched for may quote a patient: only that a search was made
         audit(request, "search", "questions", results=result.total)
+    urgent = querylog.questions(Filters(kind="urgent", reviewed="no"), 1, URGENT_SHOWN)
     return render(
         request,
         "staff/questions.html",
-        _context(querylog, filters, title="Questions", result=result),
+        _context(filters, title="Questions", result=result, urgent=urgent),
     )
 
 
@@ -83,7 +85,6 @@ def question(
     if answerer is not None and user.can("curate"):
         candidates = answerer.retriever.search(find or found.message, k=8)
     context = _context(
-        querylog,
         Filters(),
         title="Question",
         question=found,
@@ -168,8 +169,14 @@ def charts_page(
                 ("not covered", "no_answer", [d.no_answer for d in days]),
                 ("urgent", "urgent", [d.urgent for d in days]),
             ],
+            empty="No questions in this period",
         ),
-        "rate": charts.line("Answer rate", dates, [d.answer_rate for d in days]),
+        "rate": charts.line(
+            "Answer rate",
+            dates,
+            [d.answer_rate for d in days],
+            empty="No questions the articles could answer in this period",
+        ),
         "feedback": charts.stacked_bars(
             "Feedback per day",
             dates,
@@ -177,10 +184,10 @@ def charts_page(
                 ("helpful", "helpful", [d.helpful for d in days]),
                 ("unhelpful", "unhelpful", [d.unhelpful for d in days]),
             ],
+            empty="No feedback in this period",
         ),
     }
     context = _context(
-        querylog,
         filters.model_copy(update={"since": since, "until": until}),
         title="Charts",
         days=days,
@@ -210,9 +217,7 @@ def gaps(
         found = find_gaps(
             candidates, _encoder(request, answerer), request.app.state.settings.gap_similarity
         )
-    return render(
-        request, "staff/gaps.html", _context(querylog, filters, title="Content gaps", gaps=found)
-    )
+    return render(request, "staff/gaps.html", _context(filters, title="Content gaps", gaps=found))
 
 
 @router.get("/accounts", response_class=HTMLResponse)
