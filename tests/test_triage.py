@@ -215,6 +215,32 @@ def test_a_part_that_holds_its_own_negation_does_not_cancel_the_others() -> None
     assert lexicon.find("ما عندي حرارة") == []  # "I have no fever"
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "قبل سنتين عملت فيلر وكان كل شي تمام واليوم بعد فيلر جديد ما اقدر اشوف بعيني",
+        "两年前打过玻尿酸没事 但是现在打完玻尿酸眼睛看不见了",
+        "hace dos años me puse relleno y bien pero ahora después del relleno no veo nada",
+        "anni fa ho fatto il filler ma ora dopo il filler non vedo niente",
+    ],
+)
+def test_a_story_of_the_past_does_not_cancel_what_is_happening_now(message: str) -> None:
+    """ "Two years ago … all fine, but now I can't see": the past cue stops at the turn
+    word ("but", "now"), as at a clause break; without the language's turns it is missed."""
+    languages = load_languages().model_copy(deep=True)  # loaded once: never change that one
+    assert [h.concept for h in Lexicon(languages).find(message)] == ["vision_change_filler"]
+    for pack in languages.languages.values():
+        pack.turns = []
+    assert Lexicon(languages).find(message) == []
+
+
+def test_a_turn_word_is_a_whole_word() -> None:
+    """Arabic "بس" (but) does not break "بسبب" (because of)."""
+    lexicon = Lexicon(load_languages())
+    pattern = lexicon._turns["ar"]
+    assert pattern is not None and pattern.search(fold("بس")) and not pattern.search(fold("بسبب"))
+
+
 def test_the_server_holds_numpys_blas_to_one_thread() -> None:
     from threadpoolctl import threadpool_info
 

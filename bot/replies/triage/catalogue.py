@@ -104,6 +104,9 @@ class LanguagePack(BaseModel):
     past: list[str] = Field(default_factory=list)
     hypothetical: list[str] = Field(default_factory=list)
     general: list[str] = Field(default_factory=list)
+    # Words that turn to what is happening now ("but", "now"): a cue before one does not
+    # reach past it, as a clause break would not let it ("two years ago … now …").
+    turns: list[str] = Field(default_factory=list)
     terms: dict[str, list[Term]]
     replies: Replies
 

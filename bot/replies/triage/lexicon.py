@@ -24,7 +24,11 @@ _ARABIC_LETTERS = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
 )
 # Clause breaks in the scripts of the ten languages.
-_BREAKS = re.compile(r"[.!?;,\n。！？；，、،؛؟।॥…]+")
+_BREAK_CHARS = r".!?;,\n。！？；，、،؛؟।॥…"
+_BREAKS = re.compile(rf"[{_BREAK_CHARS}]+")
+# A word that does not run into the next clause: a bare negator cancels a part in its own
+# clause only ("ਸਮਝ ਨਹੀਂ ਰਹੀ, ਬਹਿਕੀਆਂ ਗੱਲਾਂ": the second clause is not negated).
+_WORD = rf"[^\s{_BREAK_CHARS}]"
 _SPACED = re.compile(r"[a-z\u0370-\u03ff]")  # Latin and Greek: terms may be stems
 # Scripts that put spaces between words, for negation words (Arabic, Devanagari and
 # Gurmukhi too: there a negator is a word of its own, not the end of another word).
@@ -34,10 +38,11 @@ _LATIN_START = r"(?<![a-z0-9])"
 # Letters that are not at a word start in the sense of `_LATIN_START` and `_GREEK_START`.
 _INSIDE_WORD = re.compile(r"(?<=[a-z0-9])[a-z]|(?<=[\u0370-\u03ff])[\u0370-\u03ff]")
 _GREEK_START = r"(?<![\u0370-\u03ff])"
-# Laughter, in the ten languages' ways of typing it: "jaja", "哈哈", "χαχα".
+# Laughter, in the ten languages' ways of typing it: "jaja", "哈哈", "χαχα", "ههههه"
+# (no Arabic word has three h's in a row), "笑到" and "من الضحك" (laughing so much that).
 _LAUGH = re.compile(
     r"(?<![\w])(?:ha(?:ha)+|he(?:he)+|ja(?:ja)+|je(?:je)+|xa(?:xa)+|χα(?:χα)+|lol|lmao|kkk+)(?![\w])"
-    r"|哈哈|呵呵|笑死|😂|🤣"
+    r"|哈哈|呵呵|笑死|笑到|😂|🤣|ههه|خخخ|من الضحك|من كتر الضحك|من كثر الضحك"
 )
 # Characters before a term in which a negation cue cancels it: about three words, or (in
 # scripts without spaces) four characters ("没有发烧").
@@ -181,6 +186,7 @@ class Lexicon:
         self._cues: dict[str, dict[str, re.Pattern[str] | None]] = {}
         self._negators: dict[str, tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
         self._after: dict[str, bool] = {}
+        self._turns: dict[str, re.Pattern[str] | None] = {}
         for code, pack in self.packs.items():
             self._terms[code] = Terms(pack.terms).index
             self._cues[code] = {
@@ -189,6 +195,7 @@ class Lexicon:
             }
             self._negators[code] = _negators(pack.negators)
             self._after[code] = pack.negators_after
+            self._turns[code] = _words(pack.turns)
         # Every language's literals in one index: one pass over a message finds them all.
         self._literals = LiteralIndex([t for index in self._terms.values() for t in index.terms])
 
@@ -205,12 +212,19 @@ class Lexicon:
         bounds = [0] + [m.end() for m in _BREAKS.finditer(text)] + [len(text) + 1]
         present = self._literals.present(text)
         for code, index in self._terms.items():
+            candidates = index.candidates(text, present)
+            if not candidates:
+                continue
             cues = self._cues[code]
-            for term in index.candidates(text, present):
+            turns = self._turns[code]
+            clauses = bounds
+            if turns is not None:
+                clauses = sorted({*bounds, *(m.start() for m in turns.finditer(text))})
+            for term in candidates:
                 spans = _locate(term, text)
                 if spans is None:
                     continue
-                clause = _clause_at(text, bounds, max(spans))
+                clause = _clause_at(text, clauses, max(spans))
                 if term.concept != "self_harm":
                     if _LAUGH.search(clause) or any(
                         cue is not None and cue.search(clause)
@@ -230,7 +244,7 @@ class Lexicon:
                 ):
                     continue
                 if keep is not None and not all(
-                    keep(_clause_at(text, bounds, span), term.concept) for span in spans
+                    keep(_clause_at(text, clauses, span), term.concept) for span in spans
                 ):
                     continue
                 found.append(Hit(code, term.concept))
@@ -298,11 +312,24 @@ def _negators(words: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | Non
     unspaced = [re.escape(w) for w in folded if not (_WORDED.match(w[:1]) or " " in w)]
     near = []
     if spaced:
-        near.append(rf"(?<![\w])(?:{'|'.join(spaced)})(?:\s+\S+)?\s+$")
+        near.append(rf"(?<![\w])(?:{'|'.join(spaced)})(?:\s+{_WORD}+)?\s+$")
     if unspaced:
         near.append(rf"(?:{'|'.join(unspaced)}).?$")
-    far = rf"^\s*(?:\S+\s+)?(?:{'|'.join(re.escape(w) for w in folded)})(?![\w])"
+    # After the rest of the part's word: a part may end mid-word, and the end of that word
+    # is not a negator (romanised "nigal" + "na" in "nigalna", an infinitive).
+    far = rf"^{_WORD}*\s+(?:{_WORD}+\s+)?(?:{'|'.join(re.escape(w) for w in folded)})(?![\w])"
     return re.compile("|".join(near)), re.compile(far)
+
+
+def _words(words: list[str]) -> re.Pattern[str] | None:
+    """Whole words, in any script: in one with spaces a word must stand alone ("بس", not
+    the start of "بسبب"); in Chinese, anywhere."""
+    patterns = []
+    for word in sorted({fold(w).strip() for w in words if w.strip()}, key=len, reverse=True):
+        escaped = re.escape(word)
+        spaced = _WORDED.match(word[:1]) is not None
+        patterns.append(rf"(?<![\w]){escaped}(?![\w])" if spaced else escaped)
+    return re.compile("|".join(patterns)) if patterns else None
 
 
 def _alternation(words: list[Term]) -> re.Pattern[str] | None:
