@@ -19,7 +19,7 @@ from bot.log.gaps import GapTracker
 from bot.search.embedder import Embedder
 from bot.settings import Settings
 from bot.staff.accounts import ROLES
-from tests.conftest import staffed_app, write
+from tests.conftest import site_settings, small_corpus, staffed_app, write
 from tests.test_publishing import ARTICLE, REST
 
 PASSWORD = "correct horse battery"
@@ -215,6 +215,22 @@ def test_reindex_from_the_page_closes_a_gap_and_shows_in_the_history(web: TestCl
     assert answered is not None and FLYING in answered.text and "flying" in answered.text
     listed = soup(web.get("/staff/content")).select("table.articles tbody tr")
     assert all("live" in r.text for r in listed)
+
+
+def test_roll_back_is_offered_only_when_an_earlier_version_is_kept(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    small_corpus(tmp_path / "corpus")
+    settings = site_settings(tmp_path)
+    build_index(settings, embedder)
+    with staffed_app(settings) as client:
+        sign_in(client, "content")
+        page = soup(client.get("/staff/content/builds"))
+        assert page.select_one("form[action='/staff/content/rollback']") is None
+        assert "nothing to roll back to" in page.text
+        build_index(settings, embedder, full=True)
+        page = soup(client.get("/staff/content/builds"))
+        assert page.select_one("form[action='/staff/content/rollback']") is not None
 
 
 def test_rollback_and_activate_need_confirming(web: TestClient, embedder: Embedder) -> None:
