@@ -15,7 +15,7 @@ from bot.replies.triage.catalogue import load_catalogue, load_languages
 from bot.replies.triage.classifier import Classifier
 from bot.replies.triage.clauses import clauses
 from bot.replies.triage.detector import FIT_FALSE_ALARMS, Triage, fit
-from bot.replies.triage.lexicon import Lexicon, fold
+from bot.replies.triage.lexicon import Lexicon, Terms, fold
 from bot.search.embedder import Embedder
 from bot.settings import ROOT, Settings
 from bot.web.app import create_app
@@ -232,6 +232,17 @@ def test_a_story_of_the_past_does_not_cancel_what_is_happening_now(message: str)
     for pack in languages.languages.values():
         pack.turns = []
     assert Lexicon(languages).find(message) == []
+
+
+def test_a_part_written_with_accents_matches_only_as_typed() -> None:
+    """Vietnamese "tự tử" (suicide) and "từ từ" (slowly) fold to the same letters: a part
+    written "=…" is matched in the message with its accents."""
+    terms = Terms({"self_harm": [["muốn|định", "=tự tử"]], "chest_pain": ["đau ngực"]})
+    assert terms.find("tôi muốn tự tử") == ["self_harm"]
+    assert terms.find("TÔI MUỐN TỰ TỬ") == ["self_harm"]
+    assert terms.find("tôi muốn từ từ hồi phục") == []
+    assert terms.find("toi muon tu tu") == []  # without accents it cannot be told apart
+    assert terms.find("dau nguc qua") == ["chest_pain"]  # other terms still fold
 
 
 def test_a_turn_word_is_a_whole_word() -> None:

@@ -52,8 +52,7 @@ NEGATION_WINDOW = 20
 @lru_cache(maxsize=8192)  # the lexicons repeat their context words in many terms
 def fold(text: str) -> str:
     """Case, width, accents and Arabic marks folded, so typed variants compare equal."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+    text = _cased(text)
     decomposed = unicodedata.normalize("NFD", text)
     # Strip combining accents from Latin and Greek letters only: in Devanagari, Gurmukhi
     # and Arabic the combining marks are part of the letters.
@@ -66,6 +65,20 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@lru_cache(maxsize=8192)
+def accented(text: str) -> str:
+    """`fold` but keeping accents: for the few words whose accents are their meaning
+    (Vietnamese "tự tử", suicide, folds to "từ từ", slowly). Same length as `fold(text)`
+    for precomposed letters, so a span found in one stands at the same place in the other."""
+    text = unicodedata.normalize("NFC", _cased(text))
+    return re.sub(r"\s+", " ", text)
+
+
+def _cased(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
+
+
 @dataclass(frozen=True)
 class _Compiled:
     concept: str
@@ -73,6 +86,22 @@ class _Compiled:
     # Each part's alternatives as plain text: a part can only match when one occurs, and
     # a substring test is a hundred times cheaper than the pattern (thousands of terms).
     literals: tuple[tuple[str, ...], ...] = ()
+    # Parts written "=…": matched in the message with its accents (`accented`).
+    exact: tuple[bool, ...] = ()
+
+    def spans(self, text: str, accents: str | None) -> list[tuple[int, int]] | None:
+        """Where each part stands, when every part occurs (`text` folded; `accents`: the
+        message with its accents, None when it does not line up with `text`)."""
+        found = []
+        for n, part in enumerate(self.parts):
+            exact = bool(self.exact) and self.exact[n]
+            if exact and accents is None:
+                return None
+            match = part.search(accents if exact and accents is not None else text)
+            if match is None:
+                return None
+            found.append((match.start(), match.end()))
+        return found
 
     def may_match(self, present: set[str]) -> bool:
         """Whether every part has an alternative among the literals `present` in a text."""
@@ -125,7 +154,11 @@ class LiteralIndex:
 @cache
 def _part(text: str) -> re.Pattern[str]:
     """One part of a term; "a|b" means either. Spaced scripts match at a word start
-    (stems may end mid-word: "respir" matches "respirar")."""
+    (stems may end mid-word: "respir" matches "respirar"). A part written "=…" keeps its
+    accents, to be matched in the message as typed."""
+    if text.startswith("="):
+        words = [re.escape(a.strip()) for a in accented(text[1:]).split("|") if a.strip()]
+        return re.compile("|".join(rf"(?<![\w]){w}" for w in words))
     alternatives = []
     for alternative in fold(text).split("|"):
         folded = re.escape(alternative.strip())
@@ -145,7 +178,11 @@ class Terms:
             _Compiled(
                 concept,
                 tuple(_part(p) for p in parts),
-                tuple(tuple(a.strip() for a in fold(p).split("|") if a.strip()) for p in parts),
+                tuple(
+                    tuple(a.strip() for a in fold(p.removeprefix("=")).split("|") if a.strip())
+                    for p in parts
+                ),
+                tuple(p.startswith("=") for p in parts),
             )
             for concept, concept_terms in terms.items()
             for t in concept_terms
@@ -159,12 +196,13 @@ class Terms:
         (`within`: the literals of a text that holds this one, found once for all its
         clauses)."""
         folded = fold(text)
+        accents = _aligned(text, folded)
         return list(
             dict.fromkeys(
                 term.concept
                 for term in self.index.candidates(folded, within)
                 if (only is None or term.concept == only)
-                and all(part.search(folded) for part in term.parts)
+                and term.spans(folded, accents) is not None
             )
         )
 
@@ -209,6 +247,7 @@ class Lexicon:
         """
         found: list[Hit] = []
         text = fold(message)
+        accents = _aligned(message, text)
         bounds = [0] + [m.end() for m in _BREAKS.finditer(text)] + [len(text) + 1]
         present = self._literals.present(text)
         for code, index in self._terms.items():
@@ -221,7 +260,7 @@ class Lexicon:
             if turns is not None:
                 clauses = sorted({*bounds, *(m.start() for m in turns.finditer(text))})
             for term in candidates:
-                spans = _locate(term, text)
+                spans = term.spans(text, accents)
                 if spans is None:
                     continue
                 clause = _clause_at(text, clauses, max(spans))
@@ -290,15 +329,10 @@ def _clause_at(text: str, bounds: list[int], span: tuple[int, int]) -> str:
     return text[start:end]
 
 
-def _locate(term: _Compiled, text: str) -> list[tuple[int, int]] | None:
-    """Where each of the term's parts stands, when every part occurs in `text`."""
-    spans = []
-    for part in term.parts:
-        match = part.search(text)
-        if match is None:
-            return None
-        spans.append((match.start(), match.end()))
-    return spans
+def _aligned(message: str, folded: str) -> str | None:
+    """The message with its accents, when it lines up letter for letter with `folded`."""
+    kept = accented(message)
+    return kept if len(kept) == len(folded) else None
 
 
 def _negators(words: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
