@@ -15,7 +15,7 @@ from bot.replies.triage.catalogue import load_catalogue, load_languages
 from bot.replies.triage.classifier import Classifier
 from bot.replies.triage.clauses import clauses
 from bot.replies.triage.detector import FIT_FALSE_ALARMS, Triage, fit
-from bot.replies.triage.lexicon import Lexicon, Terms, fold
+from bot.replies.triage.lexicon import _BREAKS, Hit, Lexicon, Terms, fold
 from bot.search.embedder import Embedder
 from bot.settings import ROOT, Settings
 from bot.web.app import create_app
@@ -243,6 +243,14 @@ def test_a_part_written_with_accents_matches_only_as_typed() -> None:
     assert terms.find("tôi muốn từ từ hồi phục") == []
     assert terms.find("toi muon tu tu") == []  # without accents it cannot be told apart
     assert terms.find("dau nguc qua") == ["chest_pain"]  # other terms still fold
+
+
+def test_a_temperature_is_not_cut_at_its_decimal_point() -> None:
+    """ "38,9" is one number, not two clauses: a cue before it still reaches past it."""
+    breaks = [m.start() for m in _BREAKS.finditer("fiebre de 38,9 y la herida, roja. 2. ok")]
+    assert breaks == [26, 32, 35]
+    lexicon = Lexicon(load_languages())
+    assert Hit("es", "infection_fever") in lexicon.find("fiebre de 38,9 y la herida con pus")
 
 
 def test_a_turn_word_is_a_whole_word() -> None:

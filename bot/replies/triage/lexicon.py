@@ -25,7 +25,8 @@ _ARABIC_LETTERS = str.maketrans(
 )
 # Clause breaks in the scripts of the ten languages.
 _BREAK_CHARS = r".!?;,\n。！？；，、،؛؟।॥…"
-_BREAKS = re.compile(rf"[{_BREAK_CHARS}]+")
+# Not at a decimal point or comma ("38.9", "38,9").
+_BREAKS = re.compile(r"(?:(?<!\d)[.,]|[.,](?!\d)|[!?;\n。！？；，、،؛؟।॥…])+")
 # A word that does not run into the next clause: a bare negator cancels a part in its own
 # clause only ("ਸਮਝ ਨਹੀਂ ਰਹੀ, ਬਹਿਕੀਆਂ ਗੱਲਾਂ": the second clause is not negated).
 _WORD = rf"[^\s{_BREAK_CHARS}]"
