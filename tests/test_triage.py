@@ -253,6 +253,26 @@ def test_a_temperature_is_not_cut_at_its_decimal_point() -> None:
     assert Hit("es", "infection_fever") in lexicon.find("fiebre de 38,9 y la herida con pus")
 
 
+@pytest.mark.parametrize(
+    ("message", "concept"),
+    [
+        ("can't breathe through my nose with the splints in, is that normal?", None),
+        ("i cant breathe thru my nose since the rhino, packing still in", None),
+        ("i can't breathe through my nose or my mouth", "breathing_difficulty"),
+        ("cant breathe thru my nose and my lips are going blue", "breathing_difficulty"),
+        ("my wallet is having a heart attack after that quote", None),
+        ("I nearly fainted when I saw the bill", None),
+    ],
+)
+def test_the_expected_course_and_idioms_do_not_ring_the_alarm(
+    triage: Triage, message: str, concept: str | None
+) -> None:
+    """A blocked nose after a rhinoplasty is expected (`benign`), unless the mouth, lips
+    or throat are named too; money is not a heart."""
+    found = triage.detect(message)
+    assert (found.concept if found else None) == concept
+
+
 def test_a_turn_word_is_a_whole_word() -> None:
     """Arabic "بس" (but) does not break "بسبب" (because of)."""
     lexicon = Lexicon(load_languages())

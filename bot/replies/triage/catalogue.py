@@ -41,6 +41,11 @@ class Concept(BaseModel):
     terms: list[Term] = Field(default_factory=list)
     examples: list[str] = Field(min_length=10)
     not_: list[str] = Field(default_factory=list, alias="not")
+    # English phrases that, in the same clause, show its words describe the expected course
+    # ("can't breathe through my nose" with splints after a rhinoplasty): they cancel the
+    # concept's fixed terms and patterns there (the model still reads the clause).
+    benign: list[str] = Field(default_factory=list)
+    benign_unless: list[str] = Field(default_factory=list)  # … unless these are named too
 
 
 class Replies(BaseModel):

@@ -148,6 +148,10 @@ _IDIOM = re.compile(
     r"|\bto die for\b|\bliterally (?:dead|dying|died)\b|\bkill(?:ing)? (?:it|time)\b"
     r"|\bdrop dead gorgeous\b|\bearly grave\b|\bdead (?:serious|set|keen|tired|easy)\b"
     r"|\bkill to\b|\b(?:from|with) (?:excitement|laughing|laughter)\b"
+    r"|\b(?:wallet|bank account|bank balance|credit card|bank|budget|purse)\b[^.!?]{0,30}"
+    r"\b(?:heart attack|bleeding|dying|died|crying)\b"
+    r"|\b(?:nearly|almost) (?:fainted|died|passed out|had a heart attack|collapsed) (?:when|at)"
+    r" (?:i )?(?:saw|heard|got|read|the) (?:the )?(?:bill|price|quote|invoice|cost)"
     r"|\b(?:kill|murder|strangle) (?:him|her|them|my (?!self)(?:husband|wife|partner|boyfriend"
     r"|girlfriend|kids?|mum|mom|dad|sister|brother|surgeon|doctor|friend|boss))\b",
     re.IGNORECASE,

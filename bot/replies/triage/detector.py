@@ -85,6 +85,11 @@ class Triage:
         self.examples = Examples(self.catalogue, encoder, cache_dir)
         self.lexicon = Lexicon(self.languages)
         self.terms = Terms({c.id: c.terms for c in self.catalogue.concepts})
+        self.benign = {
+            c.id: (_phrases(c.benign), _phrases(c.benign_unless))
+            for c in self.catalogue.concepts
+            if c.benign
+        }
         self.model = Classifier(self.examples, cache_dir)
         self.thresholds = fit(self.examples, self.model)
         self.tiers = {c.id: c.tier for c in self.catalogue.concepts}
@@ -113,13 +118,22 @@ class Triage:
         for unit in now + self_harm:
             only = None if unit.about_now else "self_harm"
             for concept in self.terms.find(unit.text, only, literals):
-                found.append(Finding(self.tiers[concept], concept, "en", "terms"))
+                if not self._benign(concept, unit.text):
+                    found.append(Finding(self.tiers[concept], concept, "en", "terms"))
             signal = patterns.detect_urgent(unit.text)
             if signal is not None and (unit.about_now or signal.category == "self_harm"):
                 concept = patterns.CONCEPTS[signal.reason]
-                found.append(Finding(self.tiers[concept], concept, "en", "pattern"))
+                if not self._benign(concept, unit.text):
+                    found.append(Finding(self.tiers[concept], concept, "en", "pattern"))
         found += self._semantic(message, whole, parts, now, self_harm)
         return _most_urgent(found, self.language_of(message) if _several(found) else None)
+
+    def _benign(self, concept: str, text: str) -> bool:
+        """Whether the clause says the concept's words describe the expected course."""
+        if concept not in self.benign:
+            return False
+        benign, unless = self.benign[concept]
+        return bool(benign and benign.search(text)) and not (unless and unless.search(text))
 
     def _semantic(
         self,
@@ -182,6 +196,13 @@ class Triage:
 @cache
 def _shared(encoder: Any) -> Triage:
     return Triage(encoder, cache_dir=CACHE_DIR)
+
+
+def _phrases(phrases: list[str]) -> re.Pattern[str] | None:
+    """Whole phrases, any case, as one pattern (None for none)."""
+    if not phrases:
+        return None
+    return re.compile("|".join(rf"\b{re.escape(p)}\b" for p in phrases), re.IGNORECASE)
 
 
 def _english_frame(clause: str, concept: str) -> bool:
