@@ -24,9 +24,10 @@ _ARABIC_LETTERS = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
 )
 # Clause breaks in the scripts of the ten languages.
-_BREAK_CHARS = r".!?;,\n。！？；，、،؛؟।॥…"
+_OTHER_BREAKS = r"!?;\n。！？；，、،؛؟।॥…"
+_BREAK_CHARS = rf".,{_OTHER_BREAKS}"
 # Not at a decimal point or comma ("38.9", "38,9").
-_BREAKS = re.compile(r"(?:(?<!\d)[.,]|[.,](?!\d)|[!?;\n。！？；，、،؛؟।॥…])+")
+_BREAKS = re.compile(rf"(?:(?<!\d)[.,]|[.,](?!\d)|[{_OTHER_BREAKS}])+")
 # A word that does not run into the next clause: a bare negator cancels a part in its own
 # clause only ("ਸਮਝ ਨਹੀਂ ਰਹੀ, ਬਹਿਕੀਆਂ ਗੱਲਾਂ": the second clause is not negated).
 _WORD = rf"[^\s{_BREAK_CHARS}]"
@@ -94,11 +95,9 @@ class _Compiled:
         """Where each part stands, when every part occurs (`text` folded; `accents`: the
         message with its accents, None when it does not line up with `text`)."""
         found = []
-        for n, part in enumerate(self.parts):
-            exact = bool(self.exact) and self.exact[n]
-            if exact and accents is None:
-                return None
-            match = part.search(accents if exact and accents is not None else text)
+        for part, exact in zip(self.parts, self.exact or [False] * len(self.parts), strict=True):
+            source = accents if exact else text
+            match = part.search(source) if source is not None else None
             if match is None:
                 return None
             found.append((match.start(), match.end()))
@@ -191,13 +190,15 @@ class Terms:
             if all(parts)
         ]
         self.index = LiteralIndex(self.compiled)
+        # Whether any part is written "=…": only then is a message's accented form needed.
+        self.accented = any(any(t.exact) for t in self.compiled)
 
     def find(self, text: str, only: str | None = None, within: set[str] | None = None) -> list[str]:
         """The concepts (or only `only`) with a term whose parts all occur in `text`
         (`within`: the literals of a text that holds this one, found once for all its
         clauses)."""
         folded = fold(text)
-        accents = _aligned(text, folded)
+        accents = _aligned(text, folded) if self.accented else None
         return list(
             dict.fromkeys(
                 term.concept
@@ -248,7 +249,7 @@ class Lexicon:
         """
         found: list[Hit] = []
         text = fold(message)
-        accents = _aligned(message, text)
+        accents: str | None = None  # the message with its accents, made when a term needs it
         bounds = [0] + [m.end() for m in _BREAKS.finditer(text)] + [len(text) + 1]
         present = self._literals.present(text)
         for code, index in self._terms.items():
@@ -261,6 +262,8 @@ class Lexicon:
             if turns is not None:
                 clauses = sorted({*bounds, *(m.start() for m in turns.finditer(text))})
             for term in candidates:
+                if accents is None and any(term.exact):
+                    accents = _aligned(message, text) or ""  # "": not aligned, no match
                 spans = term.spans(text, accents)
                 if spans is None:
                     continue
