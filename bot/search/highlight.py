@@ -94,11 +94,16 @@ def excerpt(question: str, text: str) -> list[tuple[str, bool]] | None:
     Example: for a 900-character passage whose fourth sentence answers the question,
     [("… ", False), ("<the fourth sentence> ", True), ("…", False)].
     """
-    if len(text) <= LONG_CHARS:
+    return shorten(highlight(question, text))
+
+
+def shorten(marked: list[tuple[str, bool]]) -> list[tuple[str, bool]] | None:
+    """`excerpt` from a passage already highlighted (its segments join back into it)."""
+    length = sum(len(piece) for piece, _ in marked)
+    if length <= LONG_CHARS:
         return None
-    marked = highlight(question, text)
     keep = [i for i, (_, hit) in enumerate(marked) if hit] or [0]
-    if sum(len(marked[i][0]) for i in keep) >= MOST * len(text):
+    if sum(len(marked[i][0]) for i in keep) >= MOST * length:
         return None
     shown: list[tuple[str, bool]] = []
     after = 0  # the first segment not yet accounted for

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from bot.privacy.records import notice
 from bot.replies.answerer import Answerer, Reply
-from bot.search.highlight import excerpt, highlight
+from bot.search.highlight import highlight, shorten
 from bot.settings import ROOT, Settings
 from bot.web.chat_api import UNAVAILABLE, AnswererDep, log_turn, suggested
 from bot.web.schemas import ChatRequest
@@ -76,7 +76,7 @@ def reply_view(question: str, reply: Reply, settings: Settings) -> dict[str, Any
     for passage in view["passages"]:
         source = passage["source"]
         passage["segments"] = highlight(question, passage["text"])
-        passage["excerpt"] = excerpt(question, passage["text"])
+        passage["excerpt"] = shorten(passage["segments"])
         passage["href"] = _safe_url(source["url"])
         passage["label"] = (
             f"{source['title']} — {source['section']}"

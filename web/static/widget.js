@@ -68,13 +68,14 @@
     });
   }
   var LONG_CHARS = 400, MOST = 0.75;
-  function excerpt(question, text) {
-    if (text.length <= LONG_CHARS) return null;
-    var marked = highlight(question, text), keep = [];
+  function excerpt(question, text) { return shorten(highlight(question, text)); }
+  function shorten(marked) {
+    var length = marked.reduce(function (n, m) { return n + m[0].length; }, 0), keep = [];
+    if (length <= LONG_CHARS) return null;
     marked.forEach(function (m, i) { if (m[1]) keep.push(i); });
     if (!keep.length) keep = [0];
     var size = keep.reduce(function (n, i) { return n + marked[i][0].length; }, 0);
-    if (size >= MOST * text.length) return null;
+    if (size >= MOST * length) return null;
     var shown = [], after = 0;
     keep.forEach(function (i) {
       if (i > after) shown.push(["… ", false]);
@@ -182,8 +183,8 @@
     if (p.table && p.table.header && p.table.rows) {
       return [p.table.lead ? el("p", { class: "cc-passage", text: p.table.lead }) : null, table(p.table)];
     }
-    var whole = marked("cc-passage", highlight(question, p.text));
-    var short = excerpt(question, p.text);
+    var segments = highlight(question, p.text);
+    var whole = marked("cc-passage", segments), short = shorten(segments);
     if (!short) return [whole];
     return [marked("cc-passage cc-excerpt", short), el("details", { class: "cc-more" }, [
       el("summary", {}, [el("span", { class: "cc-show", text: "Show more" }),
