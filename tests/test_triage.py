@@ -112,6 +112,19 @@ def test_the_eval_sets_are_as_large_as_promised() -> None:
         ("a long time ago i had a clot in my leg", [False]),
         ("i'm going to kill my husband lol", [False]),
         ("got this pressure in my chest like someone is sitting on it", [True]),
+        # "and" before a new subject: the frame carries on, a present tense ends it
+        ("had an epidural once and my blood pressure dropped", [False, False]),
+        ("if my tox spreads and i can't swallow", [False, False]),
+        ("i had filler before and my lip has gone white", [False, True]),
+        ("i overdosed last year and i want to do it again", [False, True]),
+        ("no fever and my lip is white", [False, True]),
+        ("i've had a reaction like this before", [False]),
+        ("i fainted at my last blood test", [False]),
+        ("when she was little she had fits", [False]),
+        ("vision totally normal", [False]),
+        ("my mates mum went blind from filler overseas", [False]),
+        ("can botox ever travel to your throat", [False]),
+        ("i'm choking up reading the reviews", [False]),
     ],
 )
 def test_clauses_are_framed(message: str, now: list[bool]) -> None:
@@ -129,6 +142,10 @@ def test_clauses_are_framed(message: str, now: list[bool]) -> None:
         "this waiting is killing me, when will my swelling go down",
         "what are the red flags after a facelift that mean go to hospital?",
         "my cousin's friend had a clot after lipo, she survived, do you screen for that?",
+        "nearly fainted getting up on day 1 but i've been totally fine since",
+        "chest feels tight from the binder when i sit down, tummy tuck day 3",
+        "face looks lopsided with one eye more swollen, facelift day 3",
+        "my bestie is going to die when she sees my lips",
     ],
 )
 def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message: str) -> None:
@@ -157,6 +174,16 @@ def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message
         (
             "i've got all my sleeping tablets lined up and i'm going to take them tonight",
             "self_harm",
+            "A",
+        ),
+        # a past attempt, and a clause about now that turns back to it
+        ("last year i overdosed and i want to do it again tonight", "self_harm", "A"),
+        ("i tried to kill myself 2 years ago and i'm thinking about it again", "self_harm", "A"),
+        # the garment explains tightness, not crushing pain spreading to the arm
+        ("my chest is crushing in the binder and it's spreading to my arm", "chest_pain", "A"),
+        (
+            "had a reaction like this before, my tongue is swelling and i can't breathe",
+            "anaphylaxis",
             "A",
         ),
     ],

@@ -46,7 +46,10 @@ _SHORTHAND_RE = [(re.compile(p), r) for p, r in _SHORTHAND]
 # Where one clause ends and the next begins.
 _BREAKS = re.compile(
     r"[.!?;\n]+|,\s+|\s+[-–—]\s+|\b(?:but|however|although|though|except|whereas|and now|and then"
-    r"|now|then|since then|but now)\b",
+    r"|now|then|since then|but now)\b"
+    # "and" before a new subject starts a new clause: "i overdosed last year and i want to
+    # do it again" (the past cue must not reach the second clause).
+    r"|\band (?=(?:i|i'm|im|i've|my|me|she|she's|he|he's|it|it's|they|they're|there's)\b)",
     re.IGNORECASE,
 )
 
@@ -67,7 +70,8 @@ _NEGATION = re.compile(
     rf"|not (?:really |at all |even |any )?(?!(?:{_ABSENCE})\b)\w+"
     r"|(?:isn'?t|aren'?t|wasn'?t|weren'?t|didn'?t|haven'?t|hasn'?t|don'?t|doesn'?t|do not"
     rf"|does not) (?:really |even |got |have |get |feel |seem )?(?!(?:{_ABSENCE})\b)\w+)\b"
-    r"|\b(?:is|are|seems?|feels?|looks?|was|all|everything(?:'s| is)?)"
+    r"|\b(?:is|are|seems?|feels?|looks?|was|all|everything(?:'s| is)?|vision|sight|eyesight"
+    r"|breathing|temp|temperature|obs|wound|scar|speech|swallowing)"
     r" (?:totally |completely |all )?(?:fine|ok|okay|normal|good|great|perfect|clear)\b"
     r"|\bcan see (?:fine|ok|okay|normally|perfectly|clearly)\b"
     r"|\bbreathing (?:fine|ok|okay|normally|normal)\b",
@@ -77,7 +81,14 @@ _PAST = re.compile(
     r"\b(?:\d+|a|an|one|two|three|four|five|six|ten|few|couple of|several|many) (?:years?|yrs?"
     r"|months?) (?:ago|back|before)\b|\blast (?:year|month|summer|winter|spring|autumn)\b"
     r"|\b(?:in |since )?(?:19|20)\d\d\b|\bback in\b|\bhistory of\b|\bused to\b|\bpreviously\b"
-    r"|\bin the past\b|\bas a (?:kid|child|teen|teenager)\b|\bwhen i was (?:younger|a|an|in|\d+)\b"
+    r"|\bin the past\b|\bas a (?:kid|child|teen|teenager)\b"
+    r"|\bwhen (?:i|she|he|they|we|my \w+) (?:was|were) (?:younger|young|little|small|a|an|in|\d+)\b"
+    # "I've had a reaction like that before", "at my last blood test"
+    r"|\b(?:i'?ve|i have|i had|had|have had|has had) (?:\w+ ){1,5}before"
+    r"(?=\s*$|\s+(?:where|when|so|too|as well|also|years|ages)\b)"
+    r"|\b(?:at|during|after|with|for) my last (?:\w+ ){0,2}(?:test|visit|check|checkup|check-up"
+    r"|scan|injection|jab|vaccine|shot|session|surgery|treatment|procedure|operation|op"
+    r"|appointment|birth|pregnancy|baby)\b"
     r"|\byears? ago\b|\b(?:a )?long (?:time )?ago\b|\bages ago\b|\bprevious\b"
     r"|\bonce\b(?! (?:i|it|the|we|she|he|they|you|my)\b)"
     r"|\bmy (?:last|first|previous|other) (?:\w+ )?(?:session|surgery|treatment|procedure"
@@ -90,18 +101,21 @@ _PAST = re.compile(
 )
 # Somebody else's story (not a person the patient is with now), told in the past.
 _STORY = re.compile(
-    r"\b(?:my \w+'s (?:son|daughter|husband|wife|partner|kid|child|boyfriend|girlfriend)"
+    r"\b(?:my \w+'?s (?:son|daughter|husband|wife|partner|kid|child|boyfriend|girlfriend|mum|mom"
+    r"|mother|dad|father|sister|brother|nan|grandma|aunt|auntie|uncle|cousin)"
     r"|my (?:\w+'s )?(?:best |close |old )?(?:friend|friends|mate|sister|cousin|neighbour|neighbor"
     r"|colleague|coworker|co-worker|housemate|flatmate|aunt|auntie|uncle|boss|niece|nephew"
-    r"|sister in law|sister-in-law|brother in law|friend's|mum's friend|mother's friend|workmate)"
+    r"|sister in law|sister-in-law|brother in law|friend's|mum's friend|mother's friend|workmate"
+    r"|bestie|bff)(?:'?s)?"
     r"|(?<!like )(?<!as if )(?<!as though )someone|(?<!like )somebody"
-    r"|a (?:girl|woman|guy|lady|friend|client|patient)|people|celebrit\w+"
+    r"|a (?:girl|woman|guy|lady|friend|client|patient|mate|bloke|man)|people|celebrit\w+"
     r"|influencer|tiktok|instagram|youtube|reddit|forum|the news)\b",
     re.IGNORECASE,
 )
 _TOLD = re.compile(
     r"\b(?:had|got|was|were|went|said|says|told|saw|heard|did|ended up|turned|needed|passed out"
-    r"|fainted|bled|collapsed|developed|suffered|nearly|almost|died)\b",
+    r"|fainted|bled|collapsed|developed|suffered|nearly|almost|died|lost|came|took|fell|broke"
+    r"|split|began|became|gave|felt|kept|ran|swelled|swelled up|ended|wound up)\b",
     re.IGNORECASE,
 )
 _PRESENT = re.compile(
@@ -147,7 +161,10 @@ _IDIOM = re.compile(
     r"|shame|excitement|curiosity|jealousy)\b|\bdying to\b|\bkilling me\b|\bkill for\b"
     r"|\bto die for\b|\bliterally (?:dead|dying|died)\b|\bkill(?:ing)? (?:it|time)\b"
     r"|\bdrop dead gorgeous\b|\bearly grave\b|\bdead (?:serious|set|keen|tired|easy)\b"
-    r"|\bkill to\b|\b(?:from|with) (?:excitement|laughing|laughter)\b"
+    r"|\bkill to\b|\b(?:from|with) (?:excitement|laughing|laughter)\b|\bchok(?:e|es|ed|ing) up\b"
+    r"|\b(?:die|died|faint|fainted|pass out|passed out|collapse|collapsed|have a heart attack"
+    r"|had a heart attack) when (?:she|he|they|you|i|we|everyone|people|my \w+) (?:see|sees|saw"
+    r"|hear|hears|heard|find out|finds out|found out|get|gets|got)\b"
     r"|\b(?:wallet|bank account|bank balance|credit card|bank|budget|purse)\b[^.!?]{0,30}"
     r"\b(?:heart attack|bleeding|dying|died|crying)\b"
     r"|\b(?:nearly|almost) (?:fainted|died|passed out|had a heart attack|collapsed) (?:when|at)"
@@ -174,7 +191,11 @@ _GENERAL = re.compile(
     r"|increase)|tell me about|statistics|percentage|read (?:that|about|online)|heard (?:that"
     r"|about)|is (?:that|it) (?:common|possible|a thing|likely|usual|rare)|can that happen"
     r"|does that happen|what'?s the (?:chance|risk|likelihood)|is there a link|always serious"
-    r"|why do (?:some )?people|red flags?|danger signs|what (?:signs|symptoms)|is it true)\b",
+    r"|why do (?:some )?people|red flags?|danger signs|what (?:signs|symptoms)|is it true"
+    r"|(?:can|could|does|do|would|will|has) (?:\w+ ){0,3}ever"
+    r"|is there (?:any )?way (?:\w+ ){0,3}could"
+    r"|is (?:\w+ ){1,4}(?:even )?a (?:real )?thing|can (?:\w+ ){1,3}(?:travel|spread|move) and"
+    r"|could (?:i|you|someone|a person) (?:go|get|end up) (?:\w+ ){0,2}from)\b",
     re.IGNORECASE,
 )
 _NOW = re.compile(
@@ -284,7 +305,12 @@ _OVER = re.compile(
     r"\b(?:(?:she|he|they|it)(?:'s|'re| is| are| was) (?:fine|ok|okay|good|better|all good"
     r"|healed|all healed)(?: now)?|(?:it|that) (?:resolved|settled|healed|cleared up|went away"
     r"|came back|passed)|turned out|recovered|healed (?:fine|well|up)|all good now|fine in the end"
-    r"|had it (?:dissolved|restitched|fixed|treated)|survived|pulled through)\b",
+    r"|had it (?:dissolved|restitched|fixed|treated)|survived|pulled through"
+    r"|(?:been |felt )?(?:totally |completely |all )?(?:fine|good|ok|okay|normal) (?:ever )?since"
+    r"|(?:slowing|settling|calming|easing) (?:right |right back |back )?down"
+    r"|now (?:it'?s |its |there'?s |theres )?(?:only |just )(?:a )?"
+    r"(?:few|small|little|tiny|bit|light|spot)"
+    r"|(?:just|only) (?:a )?(?:few|small|little|tiny) \w+(?: \w+)? since)\b",
     re.IGNORECASE,
 )
 
@@ -316,6 +342,36 @@ _WHAT_TO_DO = re.compile(
 )
 
 
+# What ends the reach of a past or story frame across "and": the clause is told in the
+# present ("and I'm thinking about it again", "and now …", "and I have the pills").
+_TOLD_NOW = re.compile(
+    r"\bagain\b|\b(?:i'm|i am|she's|he's|it's|they're|we're) \w+ing\b"
+    r"|\b(?:i|we|they) (?:want|need|have|feel|can't|cannot|keep)\b"
+    r"|\b(?:she|he|it) (?:wants|needs|has|feels|keeps|can't|cannot)\b|\b(?:has|have)\b",
+    re.IGNORECASE,
+)
+_TOLD_THEN = re.compile(r"\b\w{3,}ed\b")  # "dropped", "fainted": a past tense, as `_TOLD`
+
+
+def _joined(before: Clause, after: Clause) -> Clause:
+    """A clause joined by "and" to the one before stays in that one's frame: "if my tox
+    spreads and I can't swallow" supposes both, "had an epidural once and I fainted" tells
+    both; a present marker ends a past frame, "now" any frame. Negation does not carry
+    ("no fever and my lip is white"); a past frame carries only to a clause told in the
+    past tense."""
+    if _NOW.search(after.text):
+        return after
+    told_then = bool(_TOLD.search(after.text) or _TOLD_THEN.search(after.text))
+    told_now = bool(_PRESENT.search(after.text) or _TOLD_NOW.search(after.text))
+    return replace(
+        after,
+        past=after.past or (before.past and told_then and not told_now),
+        conditional=after.conditional or before.conditional,
+        hypothetical=after.hypothetical or before.hypothetical,
+        general=after.general or before.general,
+    )
+
+
 def clauses(message: str) -> tuple[Clause, list[Clause]]:
     """The whole message (framed as one clause) and its clauses, each framed; each knows
     where it stands in the normalised message. A story that the message says is over
@@ -334,6 +390,8 @@ def clauses(message: str) -> tuple[Clause, list[Clause]]:
         before = parts[i - 1]
         if (before.conditional or before.hypothetical) and _WHAT_TO_DO.search(parts[i].text):
             parts[i] = replace(parts[i], hypothetical=True)
+        if text[before.span[1] : parts[i].span[0]].strip(" ,") == "and":
+            parts[i] = _joined(before, parts[i])
     if _PLANNING.search(text):
         parts = [
             replace(p, general=True)

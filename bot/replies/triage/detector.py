@@ -40,6 +40,11 @@ Signal = Literal["semantic", "pattern", "lexicon", "terms"]
 # leave-one-out: the false-alarm target, on the hardest of the catalogue's messages.
 FIT_FALSE_ALARMS = 0.03
 CACHE_DIR = ROOT / ".cache" / "triage"  # the catalogue's vectors, per model
+# A clause that turns back to an act told before it.
+_AGAIN = re.compile(
+    r"\b(?:again|do it|try it|this time|same thing|one more time|another go"
+    r"|finish (?:it|the job))\b"
+)
 _CANTONESE = re.compile(r"[唔咗嘅冇係佢啲嚟喺嘢]")
 
 
@@ -126,7 +131,19 @@ class Triage:
                 if not self._benign(concept, unit.text):
                     found.append(Finding(self.tiers[concept], concept, "en", "pattern"))
         found += self._semantic(message, whole, parts, now, self_harm)
+        if not any(f.concept == "self_harm" for f in found) and self._again(parts, literals):
+            found.append(Finding(self.tiers["self_harm"], "self_harm", "en", "terms"))
         return _most_urgent(found, self.language_of(message) if _several(found) else None)
+
+    def _again(self, parts: list[Clause], literals: set[str]) -> bool:
+        """A past act of self-harm that a later clause about now turns back to ("last year
+        I overdosed and I want to do it again"): a past attempt is history, planning to
+        repeat it is not (C-SSRS: a prior attempt weighs with present intent)."""
+        for i, part in enumerate(parts):
+            if part.past and "self_harm" in self.terms.find(part.text, "self_harm", literals):
+                if any(p.may_be_self_harm and _AGAIN.search(p.text) for p in parts[i + 1 :]):
+                    return True
+        return False
 
     def _benign(self, concept: str, text: str) -> bool:
         """Whether the clause says the concept's words describe the expected course."""
