@@ -125,6 +125,15 @@ def test_the_eval_sets_are_as_large_as_promised() -> None:
         ("my mates mum went blind from filler overseas", [False]),
         ("can botox ever travel to your throat", [False]),
         ("i'm choking up reading the reviews", [False]),
+        ("what if i react to the tox, like trouble swallowing?", [False, False]),
+        ("say my lip turns grey after filler, is that an emergency?", [False, False]),
+        ("my friend's eyes bulged after eyelid surgery", [False]),
+        ("is fainting common in kids?", [False]),
+        ("any swelling in my calf? nope", [False, True]),
+        ("zero chest pain, zero shortness of breath", [False, False]),
+        ("back in 2018 i had a PE and today i have the same chest pain", [False, True]),
+        ("my aunty says her eyelid surgery made her eye bulge", [False]),
+        ("my friends lips went white after filler, she's seeing her injector", [False, False]),
     ],
 )
 def test_clauses_are_framed(message: str, now: list[bool]) -> None:
@@ -146,6 +155,8 @@ def test_clauses_are_framed(message: str, now: list[bool]) -> None:
         "chest feels tight from the binder when i sit down, tummy tuck day 3",
         "face looks lopsided with one eye more swollen, facelift day 3",
         "my bestie is going to die when she sees my lips",
+        "a little blood spotting through the dressing, just a coin sized spot, normal?",
+        "my heart is racing just thinking about the consult",
     ],
 )
 def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message: str) -> None:
@@ -178,6 +189,7 @@ def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message
         ),
         # a past attempt, and a clause about now that turns back to it
         ("last year i overdosed and i want to do it again tonight", "self_harm", "A"),
+        ("not gonna lie i'm thinking of taking all my endone at once", "self_harm", "A"),
         ("i tried to kill myself 2 years ago and i'm thinking about it again", "self_harm", "A"),
         # the garment explains tightness, not crushing pain spreading to the arm
         ("my chest is crushing in the binder and it's spreading to my arm", "chest_pain", "A"),

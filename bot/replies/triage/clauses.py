@@ -49,7 +49,8 @@ _BREAKS = re.compile(
     r"|now|then|since then|but now)\b"
     # "and" before a new subject starts a new clause: "i overdosed last year and i want to
     # do it again" (the past cue must not reach the second clause).
-    r"|\band (?=(?:i|i'm|im|i've|my|me|she|she's|he|he's|it|it's|they|they're|there's)\b)",
+    r"|\band (?=(?:i|i'm|im|i've|my|me|she|she's|he|he's|it|it's|they|they're|there's|today"
+    r"|tonight|this|suddenly|all of a sudden)\b)",
     re.IGNORECASE,
 )
 
@@ -66,7 +67,7 @@ _ABSENCE = (
 )
 _NEGATION = re.compile(
     r"\b(?:no(?! (?:matter|one|idea|longer|way|clue|point|reason|more|end|sooner|doubt|longer))"
-    r"|without|none|never|nor|neither|denies|nothing"
+    r"|without|none|never|nor|neither|denies|nothing|zero"
     rf"|not (?:really |at all |even |any )?(?!(?:{_ABSENCE})\b)\w+"
     r"|(?:isn'?t|aren'?t|wasn'?t|weren'?t|didn'?t|haven'?t|hasn'?t|don'?t|doesn'?t|do not"
     rf"|does not) (?:really |even |got |have |get |feel |seem )?(?!(?:{_ABSENCE})\b)\w+)\b"
@@ -90,9 +91,10 @@ _PAST = re.compile(
     r"|scan|injection|jab|vaccine|shot|session|surgery|treatment|procedure|operation|op"
     r"|appointment|birth|pregnancy|baby)\b"
     r"|\byears? ago\b|\b(?:a )?long (?:time )?ago\b|\bages ago\b|\bprevious\b"
-    r"|\bonce\b(?! (?:i|it|the|we|she|he|they|you|my)\b)"
+    r"|(?<!at )(?<!all at )\bonce\b(?! (?:i|it|the|we|she|he|they|you|my)\b)"
     r"|\bmy (?:last|first|previous|other) (?:\w+ )?(?:session|surgery|treatment|procedure"
-    r"|operation|op|time|round|appointment)\b"
+    r"|operation|op|time|round|appointment|baby|pregnancy|birth|child)\b"
+    r"|\bin my (?:teens|20s|30s|40s|twenties|thirties|forties)\b|\ba while (?:ago|back)\b"
     # How a story that is over ends: the event passed, the person recovered.
     r"|\b(?:turned out|it passed|passed quickly|went away|cleared up|settled down|settled"
     r"|recovered|healed|(?:she|he|they|i)(?:'s|'re| is| are| was| am|'m) (?:fine|ok|okay|good"
@@ -103,13 +105,15 @@ _PAST = re.compile(
 _STORY = re.compile(
     r"\b(?:my \w+'?s (?:son|daughter|husband|wife|partner|kid|child|boyfriend|girlfriend|mum|mom"
     r"|mother|dad|father|sister|brother|nan|grandma|aunt|auntie|uncle|cousin)"
-    r"|my (?:\w+'s )?(?:best |close |old )?(?:friend|friends|mate|sister|cousin|neighbour|neighbor"
+    r"|my (?:\w+'?s )?(?:best |close |old )?(?:friend|friends|mate|sister|cousin|neighbour|neighbor"
+    r"|aunty|grandad|grandpa|grandma|nana|nan|twin|cat|dog|puppy|kitten"
     r"|colleague|coworker|co-worker|housemate|flatmate|aunt|auntie|uncle|boss|niece|nephew"
     r"|sister in law|sister-in-law|brother in law|friend's|mum's friend|mother's friend|workmate"
     r"|bestie|bff)(?:'?s)?"
     r"|(?<!like )(?<!as if )(?<!as though )someone|(?<!like )somebody"
     r"|a (?:girl|woman|guy|lady|friend|client|patient|mate|bloke|man)|people|celebrit\w+"
-    r"|influencer|tiktok|instagram|youtube|reddit|forum|the news)\b",
+    r"|influencer|tiktok|instagram|youtube|reddit|forum|the news|youtuber|tiktoker|celeb"
+    r"|movie|film|doco|documentary|netflix|character|group chat|facebook group)\b",
     re.IGNORECASE,
 )
 _TOLD = re.compile(
@@ -128,7 +132,9 @@ _SUPPOSE = re.compile(
     r"\b(?:what if|in case|suppose|supposing|say i|should i ever|what (?:happens|would happen"
     r"|will happen|should i do) (?:if|when)|when should i"
     r"|how (?:do|would|will|can) (?:i|you|we) (?:know|tell|recogni[sz]e|spot)|is there a chance"
-    r"|could i get|might i|worried (?:about|that) (?:getting|i might|i could|it might))\b",
+    r"|could i get|might i|worried (?:about|that) (?:getting|i might|i could|it might))\b"
+    r"|^(?:so |ok |okay |and |but )?(?:say|let'?s say|hypothetically|imagine) (?:i|my|the|you|your"
+    r"|it|someone|a)\b",
     re.IGNORECASE,
 )
 # A condition ("if my lip goes white"), which self-harm is often said in ("if this isn't
@@ -140,15 +146,16 @@ _CONDITION = re.compile(
 )
 # "Is it bad if my eye is bulging?" asks about now: not a condition.
 _ASKING_ABOUT_NOW = re.compile(
-    r"\b(?:is|would) (?:it|this|that) (?:\w+ )?(?:bad|normal|ok|okay|serious|dangerous|worrying"
+    r"\bis (?:it|this|that) (?:\w+ )?(?:bad|normal|ok|okay|serious|dangerous|worrying"
     r"|an emergency|a problem|common|urgent) (?:if|when|that)\b",
     re.IGNORECASE,
 )
 # A plain "no" to the screening question (C-SSRS): "not feeling suicidal", "I won't hurt
 # myself". Only this cancels self-harm; other negations are how people say it.
 _DENIAL = re.compile(
-    r"\b(?:not|never|no|nor|without|isn'?t|wasn'?t) (?:really |at all |even |been |had |having "
-    r"|feeling |feel |felt |any |thoughts? of |thinking (?:of|about) )*(?:suicidal|suicide"
+    r"\b(?:not|never|no|nor|without|isn'?t|wasn'?t|don'?t|do not|am not) (?:really |at all |even "
+    r"|been |had |having |feeling |feel |felt |like |any |thoughts? of |thinking (?:of|about) )*"
+    r"(?:suicidal|suicide"
     r"|self.?harm|harming myself|hurting myself)\b|\b(?:won'?t|will not|wouldn'?t|would never"
     r"|am not going to|i'm not going to|not going to|never) (?:ever )?(?:hurt|harm|kill) myself\b",
     re.IGNORECASE,
@@ -162,9 +169,12 @@ _IDIOM = re.compile(
     r"|\bto die for\b|\bliterally (?:dead|dying|died)\b|\bkill(?:ing)? (?:it|time)\b"
     r"|\bdrop dead gorgeous\b|\bearly grave\b|\bdead (?:serious|set|keen|tired|easy)\b"
     r"|\bkill to\b|\b(?:from|with) (?:excitement|laughing|laughter)\b|\bchok(?:e|es|ed|ing) up\b"
+    r"|\b(?:will|gonna|going to|would) kill me\b|\bshoot me\b|\bi'?m dead\b|\bi was dying\b"
+    r"|\bhit by a (?:truck|bus)\b|\bheart (?:is |was )?(?:gonna |going to |about to )?burst"
     r"|\b(?:die|died|faint|fainted|pass out|passed out|collapse|collapsed|have a heart attack"
-    r"|had a heart attack) when (?:she|he|they|you|i|we|everyone|people|my \w+) (?:see|sees|saw"
-    r"|hear|hears|heard|find out|finds out|found out|get|gets|got)\b"
+    r"|had a heart attack|gasped|gasping) when (?:she|he|they|you|i|we|everyone|people|my \w+)"
+    r" (?:see|sees|saw|hear|hears|heard|find out|finds out|found out|get|gets|got|realised"
+    r"|realized)\b"
     r"|\b(?:wallet|bank account|bank balance|credit card|bank|budget|purse)\b[^.!?]{0,30}"
     r"\b(?:heart attack|bleeding|dying|died|crying)\b"
     r"|\b(?:nearly|almost) (?:fainted|died|passed out|had a heart attack|collapsed) (?:when|at)"
@@ -187,7 +197,7 @@ _GENERAL = re.compile(
     r"|dehiscence|delirium)|what does (?:\w+ ){1,4}look like|how (?:is|are) (?:\w+ ){1,3}"
     r"(?:treated|diagnosed|prevented)|how (?:to|do you|can you|can i) (?:prevent|avoid|reduce"
     r"|treat|lower)|can (?:\w+ ){1,3}(?:cause|lead to|result in|give you|trigger|make you)"
-    r"|does (?:\w+ ){1,3}(?:cause|lead to"
+    r"|can (?:\w+ ){1,4}affect|does (?:\w+ ){1,3}(?:cause|lead to"
     r"|increase)|tell me about|statistics|percentage|read (?:that|about|online)|heard (?:that"
     r"|about)|is (?:that|it) (?:common|possible|a thing|likely|usual|rare)|can that happen"
     r"|does that happen|what'?s the (?:chance|risk|likelihood)|is there a link|always serious"
@@ -195,7 +205,9 @@ _GENERAL = re.compile(
     r"|(?:can|could|does|do|would|will|has) (?:\w+ ){0,3}ever"
     r"|is there (?:any )?way (?:\w+ ){0,3}could"
     r"|is (?:\w+ ){1,4}(?:even )?a (?:real )?thing|can (?:\w+ ){1,3}(?:travel|spread|move) and"
-    r"|could (?:i|you|someone|a person) (?:go|get|end up) (?:\w+ ){0,2}from)\b",
+    r"|could (?:i|you|someone|a person) (?:go|get|end up) (?:\w+ ){0,2}from|a sign of"
+    r"|does everyone|do (?:all|most) people|(?:common|rare|normal|usual|likely|dangerous)"
+    r" (?:in|for|among) (?:kids|children|people|women|men|patients|teens|general|most people))\b",
     re.IGNORECASE,
 )
 _NOW = re.compile(
@@ -255,7 +267,8 @@ def normalise(message: str) -> str:
 def frame(text: str, span: tuple[int, int] = (0, 0)) -> Clause:
     """The clause with its cues read (`span`: where it stands in its message)."""
     general = bool(_GENERAL.search(text) or _DEFINITION.search(text)) and not _NOW.search(text)
-    story = bool(_STORY.search(text) and _TOLD.search(text)) and not _PRESENT.search(text)
+    told = _TOLD.search(text) or _TOLD_THEN.search(text)
+    story = bool(_STORY.search(text) and told) and not _PRESENT.search(text)
     return Clause(
         text,
         span,
@@ -310,7 +323,13 @@ _OVER = re.compile(
     r"|(?:slowing|settling|calming|easing) (?:right |right back |back )?down"
     r"|now (?:it'?s |its |there'?s |theres )?(?:only |just )(?:a )?"
     r"(?:few|small|little|tiny|bit|light|spot)"
-    r"|(?:just|only) (?:a )?(?:few|small|little|tiny) \w+(?: \w+)? since)\b",
+    r"|(?:just|only) (?:a )?(?:few|small|little|tiny) \w+(?: \w+)? since"
+    r"|(?<!not )(?<!n't )(?<!never )(?:resolved|healed)|stopped (?:on its own|after)|all dry"
+    r"|(?:it was|that was) (?:a while|ages|years|months|a long time) (?:ago|back)"
+    r"|stable now|being (?:dissolved|treated|seen|looked after)"
+    r"|(?:seeing|saw|called|rang) (?:her|his|their) (?:injector|surgeon|doctor|dr|gp|nurse)"
+    r"|(?:taking|took|driving|drove) (?:her|him|them)"
+    r" to (?:hospital|the hospital|ed|emergency))\b",
     re.IGNORECASE,
 )
 
@@ -337,7 +356,7 @@ _WHAT_TO_DO = re.compile(
     r"^(?:so |and |then )?(?:what (?:should|do|would|can|must) (?:i|we|she|he|they|you) do"
     r"|what do (?:i|we) do|who (?:should|do) (?:i|we) (?:call|ring|contact)|what now"
     r"|where (?:should|do) (?:i|we) go|should (?:i|we) (?:call|ring|go|come)"
-    r"|is (?:that|it|this) (?:an emergency|urgent|serious|bad|normal|dangerous))\b",
+    r"|is (?:that|it|this) (?:an emergency|urgent|serious|bad|normal|dangerous|a|an))\b",
     re.IGNORECASE,
 )
 
@@ -351,6 +370,19 @@ _TOLD_NOW = re.compile(
     re.IGNORECASE,
 )
 _TOLD_THEN = re.compile(r"\b\w{3,}ed\b")  # "dropped", "fainted": a past tense, as `_TOLD`
+
+
+# A clause that only gives an example of the one before ("what if I react to the tox,
+# like trouble swallowing?"): it is read in that one's frame.
+_EXAMPLE = re.compile(
+    r"^(?:like|such as|e\.?g\.?|for example|for instance|or|nor|including)\b", re.IGNORECASE
+)
+
+
+# A bare "no" after a question answers it: the question's sign is denied.
+_NO_ANSWER = re.compile(
+    r"(?:nope|no|nah|none|not really|negative|nil|not at all)\W*", re.IGNORECASE
+)
 
 
 def _joined(before: Clause, after: Clause) -> Clause:
@@ -392,6 +424,17 @@ def clauses(message: str) -> tuple[Clause, list[Clause]]:
             parts[i] = replace(parts[i], hypothetical=True)
         if text[before.span[1] : parts[i].span[0]].strip(" ,") == "and":
             parts[i] = _joined(before, parts[i])
+        if _NO_ANSWER.fullmatch(parts[i].text):  # "any swelling in my calf? nope"
+            parts[i - 1] = replace(before, negated=True)
+        elif _EXAMPLE.search(parts[i].text):
+            parts[i] = replace(
+                parts[i],
+                negated=parts[i].negated or before.negated,
+                past=parts[i].past or before.past,
+                hypothetical=parts[i].hypothetical or before.hypothetical,
+                conditional=parts[i].conditional or before.conditional,
+                general=parts[i].general or before.general,
+            )
     if _PLANNING.search(text):
         parts = [
             replace(p, general=True)
