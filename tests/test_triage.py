@@ -190,6 +190,7 @@ def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message
         # a past attempt, and a clause about now that turns back to it
         ("last year i overdosed and i want to do it again tonight", "self_harm", "A"),
         ("not gonna lie i'm thinking of taking all my endone at once", "self_harm", "A"),
+        ("i wont be around much longer so it doesnt matter how the scar heals", "self_harm", "A"),
         ("i tried to kill myself 2 years ago and i'm thinking about it again", "self_harm", "A"),
         # the garment explains tightness, not crushing pain spreading to the arm
         ("my chest is crushing in the binder and it's spreading to my arm", "chest_pain", "A"),
