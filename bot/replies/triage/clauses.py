@@ -74,8 +74,7 @@ _NEGATION = re.compile(
     r"|\b(?:is|are|seems?|feels?|looks?|was|all|everything(?:'s| is)?|vision|sight|eyesight"
     r"|breathing|temp|temperature|obs|wound|scar|speech|swallowing)"
     r" (?:totally |completely |all )?(?:fine|ok|okay|normal|good|great|perfect|clear)\b"
-    r"|\bcan see (?:fine|ok|okay|normally|perfectly|clearly)\b"
-    r"|\bbreathing (?:fine|ok|okay|normally|normal)\b",
+    r"|\bcan see (?:fine|ok|okay|normally|perfectly|clearly)\b|\bbreathing normally\b",
     re.IGNORECASE,
 )
 _PAST = re.compile(
@@ -267,8 +266,7 @@ def normalise(message: str) -> str:
 def frame(text: str, span: tuple[int, int] = (0, 0)) -> Clause:
     """The clause with its cues read (`span`: where it stands in its message)."""
     general = bool(_GENERAL.search(text) or _DEFINITION.search(text)) and not _NOW.search(text)
-    told = _TOLD.search(text) or _TOLD_THEN.search(text)
-    story = bool(_STORY.search(text) and told) and not _PRESENT.search(text)
+    story = bool(_STORY.search(text)) and _told(text) and not _PRESENT.search(text)
     return Clause(
         text,
         span,
@@ -372,6 +370,11 @@ _TOLD_NOW = re.compile(
 _TOLD_THEN = re.compile(r"\b\w{3,}ed\b")  # "dropped", "fainted": a past tense, as `_TOLD`
 
 
+def _told(text: str) -> bool:
+    """Whether the clause tells something in the past tense."""
+    return bool(_TOLD.search(text) or _TOLD_THEN.search(text))
+
+
 # A clause that only gives an example of the one before ("what if I react to the tox,
 # like trouble swallowing?"): it is read in that one's frame.
 _EXAMPLE = re.compile(
@@ -393,11 +396,17 @@ def _joined(before: Clause, after: Clause) -> Clause:
     past tense."""
     if _NOW.search(after.text):
         return after
-    told_then = bool(_TOLD.search(after.text) or _TOLD_THEN.search(after.text))
     told_now = bool(_PRESENT.search(after.text) or _TOLD_NOW.search(after.text))
+    return _in_frame_of(before, after, negated=False, past=_told(after.text) and not told_now)
+
+
+def _in_frame_of(before: Clause, after: Clause, *, negated: bool, past: bool) -> Clause:
+    """`after` with the supposing, conditional and general frames of `before` added, and
+    its negation and past frame when `negated` and `past` say they carry."""
     return replace(
         after,
-        past=after.past or (before.past and told_then and not told_now),
+        negated=after.negated or (negated and before.negated),
+        past=after.past or (past and before.past),
         conditional=after.conditional or before.conditional,
         hypothetical=after.hypothetical or before.hypothetical,
         general=after.general or before.general,
@@ -427,14 +436,7 @@ def clauses(message: str) -> tuple[Clause, list[Clause]]:
         if _NO_ANSWER.fullmatch(parts[i].text):  # "any swelling in my calf? nope"
             parts[i - 1] = replace(before, negated=True)
         elif _EXAMPLE.search(parts[i].text):
-            parts[i] = replace(
-                parts[i],
-                negated=parts[i].negated or before.negated,
-                past=parts[i].past or before.past,
-                hypothetical=parts[i].hypothetical or before.hypothetical,
-                conditional=parts[i].conditional or before.conditional,
-                general=parts[i].general or before.general,
-            )
+            parts[i] = _in_frame_of(before, parts[i], negated=True, past=True)
     if _PLANNING.search(text):
         parts = [
             replace(p, general=True)
