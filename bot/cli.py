@@ -179,8 +179,15 @@ def ask(question: str, as_json: bool) -> None:
     "--triage: every triage set in tests/data/].",
 )
 @click.option("--triage", is_flag=True, help="Measure red-flag triage instead of retrieval.")
+@click.option(
+    "--fit-answerability",
+    "fit_answerability",
+    is_flag=True,
+    help="Fit the model that decides whether passages answer a question, on its training "
+    "questions (bot/replies/answerability_training.jsonl, or --file), and write it.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List the questions that missed.")
-def evaluate(path: Path | None, triage: bool, verbose: bool) -> None:
+def evaluate(path: Path | None, triage: bool, fit_answerability: bool, verbose: bool) -> None:
     """Measure retrieval quality (or, with --triage, red-flag triage) on patient-style
     questions; exits 1 when a triage target is missed.
 
@@ -189,6 +196,12 @@ def evaluate(path: Path | None, triage: bool, verbose: bool) -> None:
     """
     if triage:
         _evaluate_triage(path, verbose)
+        return
+    if fit_answerability:
+        from bot.quality import answerability
+
+        model = answerability.refit(_answerer(Settings()), *([path] if path else []))
+        click.echo(f"fitted on {model.cases} questions: {model}")
         return
     from bot.quality import evaluation
 

@@ -87,17 +87,20 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         0.2, ge=0.0, le=1.0, description="Weight of the BM25 signal in the fused score."
     )
+    answer_confidence: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Lowest probability, by the answerability model, that the best passages "
+        "answer a question for the bot to show them (0: the model's own threshold, fitted with "
+        "it; higher declines more near-topic questions, and answers fewer).",
+    )
     sentence_weight: float = Field(
         0.7,
         ge=0.0,
         le=1.0,
         description="Share of a passage's semantic similarity taken from its best sentence "
         "(the rest from the whole passage).",
-    )
-    focus_margin: float = Field(
-        0.4,
-        description="How much higher the score must be when a question names things the "
-        "articles never mention, in proportion to their share of its words.",
     )
 
     pin_similarity: float = Field(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.replies import answerability
 from bot.replies.answerer import Answerer, Reply
 from bot.settings import Settings
 
@@ -44,7 +45,8 @@ NOT_ANSWERING = frozenset(
 
 
 def eval_key(settings: Settings, path: Path) -> str:
-    """What eval figures depend on besides the index: the eval file and answering settings.
+    """What eval figures depend on besides the index: the eval file, answering settings and
+    the answerability model.
 
     Two runs with the same key on the same index version give the same figures, so a
     build can reuse those recorded in the active version's manifest.
@@ -52,6 +54,7 @@ def eval_key(settings: Settings, path: Path) -> str:
     answering = settings.model_dump(mode="json", exclude=set(NOT_ANSWERING))
     digest = hashlib.sha256(path.read_bytes())
     digest.update(json.dumps(answering, sort_keys=True).encode())
+    digest.update(answerability.MODEL_FILE.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -18,13 +18,15 @@ from bot.articles.chunking import Chunk
 from bot.callbacks.hours import OpeningHours
 from bot.curation.view import CuratedView
 from bot.index.versions import LoadedIndex
-from bot.replies import answer_types
+from bot.replies import answer_types, answerability
 from bot.replies.conversation import Conversations
 from bot.replies.own_case import is_own_case
 from bot.replies.triage.detector import Finding, Triage, mostly_english
 from bot.search.embedder import Embedder
+from bot.search.english import rarity
 from bot.search.retrieval import Hit, Retriever
-from bot.settings import Settings
+from bot.search.synonyms import WordVectors
+from bot.settings import ROOT, Settings
 
 Kind = Literal["answer", "no_answer", "urgent"]
 
@@ -55,6 +57,7 @@ _QUESTION = re.compile(
 # A follow-up must itself relate to a sentence of the passages (this much cosine) to inherit
 # the topic.
 FOLLOW_UP_FLOOR = 0.15
+WORDS_CACHE = ROOT / ".cache" / "words"  # the index's word vectors, per model and vocabulary
 
 
 @dataclass
@@ -155,6 +158,9 @@ class Answerer:
         self.curation = curation or CuratedView()
         self._chunks = {c.chunk_id: (row, c) for row, c in enumerate(index.chunks)}
         self.hours = OpeningHours.from_settings(settings)  # for the after-hours line
+        self.words = WordVectors(index.lexical, embedder, WORDS_CACHE)
+        self.answerability = answerability.Model.load()
+        self.confidence = settings.answer_confidence or self.answerability.threshold
 
     def _reply(
         self,
@@ -217,21 +223,18 @@ class Answerer:
         )
 
     def select(self, hits: list[Hit], query: str) -> list[Hit]:
-        """The passages worth showing: the best if it is good enough, and close runners-up.
+        """The passages worth showing: the best if they answer the question, and close
+        runners-up.
 
         A question that shares only its topic with the articles ("how much does exosome
-        therapy cost?") scores high on the topic alone. So a question that names things
-        the articles never mention needs a higher score, in proportion to their share of
-        its words (`focus_margin`), and one about nothing they cover is not answered.
+        therapy cost?") scores high on the topic alone, so the best passage must also
+        pass the answerability model (`answerability.py`): the score, with how much of
+        the question's point the answering article leaves uncovered.
         """
         s = self.settings
         if not hits or hits[0].score < s.answer_threshold:
             return []
-        # Judged by the article that covers the most of it among the best few (in a
-        # library of hundreds, the best passage may come from an article on another topic).
-        docs = dict.fromkeys(h.chunk.doc_id for h in hits[: s.max_passages])
-        share = min(self.uncovered_share(query, doc_id) for doc_id in docs)
-        if share == 1.0 or hits[0].score < s.answer_threshold + s.focus_margin * share:
+        if self.answerability.probability(self.features(hits, query)) < self.confidence:
             return []
         best = hits[0].score
         shown = [h for h in hits[: s.max_passages] if h.score >= best - s.passage_margin]
@@ -240,8 +243,26 @@ class Answerer:
             shown = [h for h in shown if answer_types.holds(h.chunk.text, kind)]
         return shown
 
-    def uncovered_share(self, query: str, doc_id: str) -> float:
-        """The share of what `query` asks about that the articles never mention.
+    def features(self, hits: list[Hit], query: str) -> dict[str, float]:
+        """What the answerability model reads of a question and its best passages.
+
+        Judged by the article that covers the most of it among the best few (in a
+        library of hundreds, the best passage may come from an article on another topic).
+        """
+        top = hits[: self.settings.max_passages]
+        docs = dict.fromkeys(h.chunk.doc_id for h in top)
+        shares = [self.uncovered(query, doc_id) for doc_id in docs]
+        return {
+            "score": hits[0].score,
+            "share": min(share for share, _ in shares),
+            "point": min(point for _, point in shares),
+            "sentence": self.retriever.sentence_similarity(query, top),
+        }
+
+    def uncovered(self, query: str, doc_id: str) -> tuple[float, float]:
+        """The share of what `query` asks about that article `doc_id` never mentions, and
+        that share weighted by how much each word says, counting words the article says
+        in other words as covered (the question's point left uncovered).
 
         What the patient tells of themselves around a question ("i have olive skin and
         it's quite oily" after "does it work on all skin types?") counts half: it is the
@@ -249,13 +270,30 @@ class Answerer:
         """
         sentences = [p for p in _SENTENCE.split(query) if p.strip()]
         asking = [p for p in sentences if _QUESTION.search(p)]
-        weighted = [(p, 1.0 if p in asking or not asking else 0.5) for p in sentences]
-        covered = uncovered = 0.0
-        for part, weight in weighted:
-            yes, no = self.index.lexical.focus(part, doc_id)
+        parts = [
+            (1.0 if p in asking or not asking else 0.5, *self.index.lexical.focus(p, doc_id))
+            for p in sentences
+        ]
+        # Every uncovered word's nearest article word, from one run of the model.
+        nearest = iter(self.words.nearest([w for *_, no in parts for w in no], doc_id))
+        covered = uncovered = said = unsaid = 0.0
+        for weight, yes, no in parts:
             covered += weight * len(yes)
             uncovered += weight * len(no)
-        return uncovered / (covered + uncovered) if uncovered else 0.0
+            said += weight * sum(rarity(w) for w in yes)
+            for word in no:
+                closeness = next(nearest)
+                if closeness >= answerability.SYNONYM:
+                    said += weight * rarity(word)
+                else:
+                    unsaid += weight * rarity(word)
+        share = uncovered / (covered + uncovered) if uncovered else 0.0
+        point = unsaid / (said + unsaid) if unsaid else 0.0
+        return share, point
+
+    def uncovered_share(self, query: str, doc_id: str) -> float:
+        """The share of what `query` asks about that the articles never mention."""
+        return self.uncovered(query, doc_id)[0]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """The index's passage with this id (None when the index holds no such passage)."""

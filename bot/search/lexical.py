@@ -23,8 +23,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -34,19 +33,8 @@ from bm25s import scoring
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.search.english import english
 from bot.search.lay_terms import CHATTER, expand, lay_matches
-
-
-@cache
-def english() -> frozenset[str]:
-    """English words (symspellpy's frequency dictionary, built from Google Books n-grams
-    and SCOWL): a word in it is no typo, whatever the corpus holds. Its contractions
-    count written without the apostrophe too ("dont", "theres")."""
-    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt")
-    with text.open(encoding="utf-8") as handle:
-        words = {line.split(" ", 1)[0] for line in handle}
-    return frozenset(words | {w.replace("'", "") for w in words if "'" in w})
-
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _STOPWORDS = frozenset(
@@ -87,6 +75,11 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=200_000)
+def content_word(word: str) -> bool:
+    """A word that can name what a question is about (not a stopword, number or particle)."""
+    return word.isalpha() and len(word) >= 3 and word not in _STOPWORDS
+
+
 def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
@@ -283,6 +276,14 @@ class LexicalIndex:
             if len(self._doc_words) < 10_000:
                 self._doc_words[doc_id] = found
         return found
+
+    def article_word_ids(self, doc_id: str) -> np.ndarray:
+        """Ids (into `tokens.words`) of the words article `doc_id` uses (all the index's
+        words when the article is unknown)."""
+        rows = self._doc_rows.get(doc_id)
+        if rows is None:
+            return np.arange(len(self.tokens.words))
+        return np.unique(np.concatenate([self.tokens.span(i) for i in rows]))
 
     def learn_topics(self, doc_ids: list[str], titles: dict[str, str]) -> None:
         """Topic terms of each article, from its title and the terms most of its chunks share.

@@ -31,7 +31,7 @@ from bot.replies.triage.classifier import Classifier
 from bot.replies.triage.clauses import Clause, clauses, frame, normalise
 from bot.replies.triage.lexicon import Lexicon, Terms, fold
 from bot.replies.triage.semantic import Examples, all_units, unit_vectors
-from bot.search.lexical import english
+from bot.search.english import english
 from bot.settings import ROOT
 
 Signal = Literal["semantic", "pattern", "lexicon", "terms"]

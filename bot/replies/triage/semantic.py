@@ -8,8 +8,6 @@ examples' vectors are computed once per catalogue and model and cached on disk.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,8 +17,7 @@ import numpy as np
 
 from bot.replies.triage.catalogue import Catalogue
 from bot.replies.triage.clauses import Clause, clauses, split
-
-log = logging.getLogger("bot")
+from bot.search.vector_cache import cached_vectors
 
 
 class Encoder(Protocol):
@@ -188,28 +185,11 @@ def _cached_vectors(
     embed: Callable[[list[str]], np.ndarray] | None = None,
 ) -> np.ndarray:
     """The examples' vectors, from `cache_dir` when this model already embedded these texts."""
-    digest = hashlib.sha256(encoder.name.encode())
-    for text in texts:
-        digest.update(text.encode() + b"\x00")
-    path = cache_dir / f"{digest.hexdigest()[:20]}.npy" if cache_dir else None
-    if path is not None and path.is_file():
-        try:
-            stored = np.load(path)
-            if stored.shape[0] == (len(texts) if embed is None else stored.shape[0]):
-                return np.asarray(stored, dtype=np.float32)
-        except (OSError, ValueError) as exc:
-            log.warning("triage vectors cache unreadable (%s); embedding again", exc)
-    made = embed(texts) if embed else encoder.encode(texts, batch_size=64)
-    vectors = np.asarray(made, dtype=np.float32)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vectors)
-            tmp.replace(path)
-        except OSError as exc:  # a read-only checkout still triages, it just embeds each start
-            log.warning("triage vectors not cached (%s)", exc)
-    return vectors
+    if embed is None:
+        return cached_vectors(
+            texts, encoder.name, lambda t: encoder.encode(t, batch_size=64), cache_dir
+        )
+    return cached_vectors(texts, encoder.name, embed, cache_dir, one_per_text=False)
 
 
 def unit_vectors(
