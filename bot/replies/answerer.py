@@ -291,10 +291,6 @@ class Answerer:
         point = unsaid / (said + unsaid) if unsaid else 0.0
         return share, point
 
-    def uncovered_share(self, query: str, doc_id: str) -> float:
-        """The share of what `query` asks about that the articles never mention."""
-        return self.uncovered(query, doc_id)[0]
-
     def chunk(self, chunk_id: str) -> Chunk | None:
         """The index's passage with this id (None when the index holds no such passage)."""
         found = self._chunks.get(chunk_id)

@@ -74,12 +74,12 @@ def words(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=200_000)
 def content_word(word: str) -> bool:
     """A word that can name what a question is about (not a stopword, number or particle)."""
     return word.isalpha() and len(word) >= 3 and word not in _STOPWORDS
 
 
+@lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
@@ -267,8 +267,7 @@ class LexicalIndex:
             return self._terms, self._long_words
         found = self._doc_words.get(doc_id)
         if found is None:
-            ids = np.unique(np.concatenate([self.tokens.span(i) for i in rows]))
-            article = [self.tokens.words[i] for i in ids.tolist()]
+            article = [self.tokens.words[i] for i in self.article_word_ids(doc_id).tolist()]
             found = (
                 frozenset(_stem(w) for w in article if w.isalpha()),
                 [w for w in article if len(w) >= 7 and w.isalpha()],

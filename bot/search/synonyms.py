@@ -63,21 +63,15 @@ class WordVectors:
     def asked(self, query_words: list[str]) -> np.ndarray:
         """The words' vectors: those not asked recently embedded in one run of the model."""
         with self._lock:
-            new = [w for w in dict.fromkeys(query_words) if w not in self._asked]
+            found = {w: self._asked[w] for w in query_words if w in self._asked}
+            for word in found:
+                self._asked.move_to_end(word)
+        new = [w for w in dict.fromkeys(query_words) if w not in found]
         if new:
-            made = self.embedder.encode(new)
+            made = dict(zip(new, self.embedder.encode(new), strict=True))
+            found.update(made)
             with self._lock:
-                for word, vector in zip(new, made, strict=True):
-                    self._asked[word] = vector
+                self._asked.update(made)
                 while len(self._asked) > ASKED_CACHE:
                     self._asked.popitem(last=False)
-        with self._lock:
-            found = []
-            for word in query_words:
-                vector = self._asked.get(word)
-                if vector is None:  # pushed out by another thread's words just now
-                    vector = self.embedder.encode([word])[0]
-                else:
-                    self._asked.move_to_end(word)
-                found.append(vector)
-        return np.vstack(found)
+        return np.vstack([found[w] for w in query_words])
