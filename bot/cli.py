@@ -206,7 +206,11 @@ def evaluate(path: Path | None, triage: bool, fit_answerability: bool, verbose: 
     from bot.quality import evaluation
 
     path = path or Path("tests/data/eval.jsonl")
-    outcomes = evaluation.run(_answerer(Settings()), evaluation.load_cases(path))
+    try:
+        cases = evaluation.load_cases(path)
+    except (OSError, ValueError, TypeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    outcomes = evaluation.run(_answerer(Settings()), cases)
     results = evaluation.metrics(outcomes)
     for name, value in results.items():
         target = evaluation.TARGETS.get(name)
@@ -226,7 +230,10 @@ def _evaluate_triage(path: Path | None, verbose: bool) -> None:
     from bot.search.embedder import Embedder
 
     detector = Triage.shared(Embedder.from_settings(Settings()))
-    cases = evaluation.load(path) if path else evaluation.default_cases()
+    try:
+        cases = evaluation.load(path) if path else evaluation.default_cases()
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
     outcomes = evaluation.run(detector, cases)
     results = evaluation.metrics(outcomes)
     for line in evaluation.report(results):

@@ -56,3 +56,26 @@ def test_the_eval_key_follows_answering_settings_only(tmp_path: Path) -> None:
     assert evaluation.eval_key(Settings(answer_threshold=0.5), questions) != base
     questions.write_text('{"id": "a", "type": "answer", "question": "does it hurt?"}\n')
     assert evaluation.eval_key(Settings(), questions) != base
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('{"id": "a", "type": "answer"', "1: not JSON"),
+        ('["a list"]', "1: each line must be a JSON object"),
+        ('{"id": "a", "type": "maybe", "question": "q"}', "1: type must be"),
+        ('{"id": "a", "type": "answer"}', "1: id and question must be strings"),
+    ],
+)
+def test_a_broken_eval_file_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, line: str, said: str
+) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    questions = tmp_path / "broken.jsonl"
+    questions.write_text(line + "\n")
+    result = CliRunner().invoke(main, ["eval", "--file", str(questions)])
+    assert result.exit_code == 1 and f"broken.jsonl:{said}" in result.output, result.output
+    assert "Traceback" not in result.output

@@ -134,6 +134,31 @@ def test_the_eval_sets_are_as_large_as_promised() -> None:
         ("back in 2018 i had a PE and today i have the same chest pain", [False, True]),
         ("my aunty says her eyelid surgery made her eye bulge", [False]),
         ("my friends lips went white after filler, she's seeing her injector", [False, False]),
+        # "X is fine" typed without the apostrophe, and what is said to be well
+        ("my breathings fine", [False]),
+        ("she can talk normally and her face looks symmetrical", [False, False]),
+        ("i can't breathe normally", [True]),
+        # played down, unless something alarming is said with it
+        ("no rash, just a bit itchy round the spot", [False, False]),
+        ("just a bit of blood but it won't stop", [False, True]),
+        ("just a little bit of bleeding that is soaking the pad", [True]),
+        # a story that ended, in its own clause; a result is not an ending
+        ("my lip went white after filler last time but they fixed it on the spot", [False, False]),
+        ("the bleeding is not slowing down", [True]),
+        ("my lips turned out lumpy and now one is going grey", [True, True]),
+        ("all fine after my lipo, but now my throat has closed up", [False, True]),
+        # hearsay and a question with nobody in it
+        ("one of the girls at my gym said her cheek went black after filler", [False]),
+        ("is double vision after anti wrinkle permanent", [False]),
+        ("is this an allergic reaction", [True]),
+        ("can barely swallow since the tox", [True]),
+        # suppositions: a condition on something, a fear of what may come
+        ("if swallowing gets hard after my tox, who do i ring", [False, False]),
+        ("im scared my nose will go dark after the filler", [False]),
+        # delight, and money that has symptoms
+        ("breathless at my new jawline 😍", [False]),
+        ("my savings collapsed after the mummy makeover", [False]),
+        ("a tight band round my chest that isn't the garment", [True]),
     ],
 )
 def test_clauses_are_framed(message: str, now: list[bool]) -> None:
@@ -475,4 +500,5 @@ def test_bot_eval_triage_reports_and_fails_on_a_missed_target(tmp_path: Path) ->
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"id": "x", "text": "hi", "label": "maybe"}\n', encoding="utf-8")
     failed = CliRunner().invoke(main, ["eval", "--triage", "--file", str(broken)])
-    assert failed.exit_code != 0 and "label must be urgent or ordinary" in str(failed.exception)
+    assert failed.exit_code == 1 and "label must be urgent or ordinary" in failed.output
+    assert "Traceback" not in failed.output

@@ -79,12 +79,19 @@ def load_cases(path: Path) -> list[Case]:
     cases = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
-            row = json.loads(line)
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{n}: each line must be a JSON object")
             if row.get("type") not in ("answer", "no_answer", "urgent"):
                 raise ValueError(f"{path}:{n}: type must be answer, no_answer or urgent")
             unknown = set(row) - set(Case.__dataclass_fields__)
             if unknown:
                 raise ValueError(f"{path}:{n}: unknown fields {sorted(unknown)}")
+            if not isinstance(row.get("question"), str) or not isinstance(row.get("id"), str):
+                raise ValueError(f"{path}:{n}: id and question must be strings")
             cases.append(Case(**row))
     return cases
 
