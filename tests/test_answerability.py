@@ -39,7 +39,6 @@ def test_the_point_counts_synonyms_as_covered(answerer: Answerer) -> None:
     "question",
     [
         "my skin is prone to rosacea flare ups, is exosome therapy ok for me",
-        "can i keep taking isotretinoin during the exosome sessions",
         "is exosome therapy safe in the first trimester",
         "do exosomes work for thinning eyebrows",
     ],

@@ -2,7 +2,8 @@
 
 Each training question is searched as a patient's would be; an answerable one counts only
 when its evidence is among the passages that could be shown (one retrieval misses is no
-lesson about answering), and one the triage flags is left out (it never reaches search).
+lesson about answering). Triage is not asked: whether the passages answer a question does not
+depend on it, and a change to the triage must not change this model.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def rows(answerer: Answerer, cases: list[Case]) -> tuple[list[dict[str, float]],
     top = answerer.settings.max_passages
     answerer.retriever.embedder.prime([answerer.query_of(c.question) for c in cases])
     for case in cases:
-        if case.type == "urgent" or answerer.triage.detect(case.question) is not None:
+        if case.type == "urgent":
             continue
         query = answerer.query_of(case.question)
         hits = answerer.visible(answerer.retriever.search(query), answerer.curation)
