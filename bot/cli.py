@@ -208,7 +208,7 @@ def evaluate(path: Path | None, triage: bool, fit_answerability: bool, verbose: 
     path = path or Path("tests/data/eval.jsonl")
     try:
         cases = evaluation.load_cases(path)
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     outcomes = evaluation.run(_answerer(Settings()), cases)
     results = evaluation.metrics(outcomes)

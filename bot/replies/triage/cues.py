@@ -121,8 +121,7 @@ SUPPOSE = re.compile(
     r"|\b(?:scared|worried|afraid|terrified|nervous|anxious) (?:that )?(?:i'?ll|i will|i might"
     r"|it'?ll|it will|it might|my \w+ (?:will|might|could|would))\b"
     r"|^(?:so |ok |okay |and |but )?(?:say|let'?s say|hypothetically|imagine) (?:i|my|the|you|your"
-    r"|one"
-    r"|it|someone|a)\b",
+    r"|one|it|someone|a)\b",
     re.IGNORECASE,
 )
 # A condition ("if my lip goes white"), which self-harm is often said in ("if this isn't
@@ -198,11 +197,11 @@ IDIOM = re.compile(
     re.IGNORECASE,
 )
 # A question with nobody in it and nothing said to be happening: "is fainting after filler
-# common", "does hyaluronidase fix vision loss" ("is it normal to …" asks about now).
+# common", "does hyaluronidase fix vision loss" ("is it normal to …", "is this an allergic
+# reaction" ask about now: "it", "this" and "that" are someone).
 IMPERSONAL = re.compile(
     r"^(?:so |and |but |hi |hey |also |just wondering,? |quick question,? )?(?:is|are|does|do"
     r"|should|how|what|what's|whats|why|when|which)\s"
-    r"(?!\s+(?:it|this|that)\s+normal)"
     r"(?!.*\b(?:i|i'm|im|i've|ive|i'd|my|me|mine|we|our|us|she|he|her|his|him|hes|shes|they"
     r"|their|them|you|your|someone|anyone|somebody|it|this|that|these|those|this much|so much"
     r"|like this|now|today|tonight|help|asap|urgent|emergency|please|pls|plz|barely|hardly)\b)",
