@@ -283,6 +283,48 @@ def test_a_part_that_holds_its_own_negation_does_not_cancel_the_others() -> None
 @pytest.mark.parametrize(
     "message",
     [
+        "打完botox两天了，吞咽呼吸都没问题，就是额头紧",
+        "عملت فيلر بالخدود امبارح، نظري تمام والحمدلله",
+        "nagpa filler ako sa ilong, maayos naman ang paningin ko",
+        "Botox ke baad nigalna theek hai ji",
+    ],
+)
+def test_a_symptom_said_to_be_well_is_not_an_alarm(message: str) -> None:
+    """ "Swallowing and breathing are no problem": the language's word for "fine" right after
+    the symptom (Tagalog: right before it) denies it; without those words it is an alarm."""
+    languages = load_languages().model_copy(deep=True)
+    assert Lexicon(languages).find(message) == []
+    for pack in languages.languages.values():
+        pack.fine = []
+    assert Lexicon(languages).find(message) != []
+
+
+@pytest.mark.parametrize(
+    ("message", "concept"),
+    [
+        ("打完botox之后吞咽困难正常吗", "botulinum_spread"),  # asked, not stated
+        ("después del relleno no puedo ver normal", "vision_change_filler"),  # denied
+        ("ما اقدر اتنفس بشكل طبيعي بعد الفيلر", "breathing_difficulty"),  # "can't … normally"
+        ("sau khi tiêm botox em nuốt không bình thường", "botulinum_spread"),
+        ("nagpa filler ako, okay lang ba na malabo ang paningin ko", "vision_change_filler"),
+        ("después del levantamiento de pecho el pezón se puso negro", "necrosis"),
+        ("η θηλη μου εγινε μαυρη μετα την ανορθωση", "necrosis"),
+        ("做完手術個乳頭變咗黑色", "necrosis"),
+        ("Hindi po ako makahinga", "breathing_difficulty"),
+        ("tengo el chamorro hinchado y caliente despues de la lipo", "dvt"),
+    ],
+)
+def test_a_word_for_fine_that_is_denied_or_asked_leaves_the_alarm(
+    message: str, concept: str
+) -> None:
+    """ "Is it normal?", "I can't breathe normally" still describe the emergency; and the
+    terms added from fresh writing (a nipple turning black, "hindi po ako makahinga")."""
+    assert concept in [h.concept for h in Lexicon(load_languages()).find(message)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
         "قبل سنتين عملت فيلر وكان كل شي تمام واليوم بعد فيلر جديد ما اقدر اشوف بعيني",
         "两年前打过玻尿酸没事 但是现在打完玻尿酸眼睛看不见了",
         "hace dos años me puse relleno y bien pero ahora después del relleno no veo nada",

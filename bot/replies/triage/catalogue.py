@@ -112,6 +112,19 @@ class LanguagePack(BaseModel):
     # Words that turn to what is happening now ("but", "now"): a cue before one does not
     # reach past it, as a clause break would not let it ("two years ago … now …").
     turns: list[str] = Field(default_factory=list)
+    # Words that say the thing just named is well ("视力正常", "la vista está perfecta"):
+    # right after a term's last part (`fine_before`: or right before its first, Tagalog
+    # "okay naman paningin ko"), in its clause, they cancel it, unless the clause denies
+    # before them ("no puedo respirar bien") or asks after them (`asks`, "正常吗").
+    fine: list[str] = Field(default_factory=list)
+    fine_before: bool = False
+    asks: list[str] = Field(default_factory=list)
+    # Whole words that deny as well as `negators` do, for `fine` only (Arabic ما, لا: kept
+    # out of `negators`, where they would be found at the end of other words).
+    denials: list[str] = Field(default_factory=list)
+    # Languages whose `fine` words a message in this one also uses (Mandarin and
+    # Cantonese write many alike; a Spanish message may match an Italian term).
+    frames_with: list[str] = Field(default_factory=list)
     terms: dict[str, list[Term]]
     replies: Replies
 

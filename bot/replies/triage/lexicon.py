@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from bot.replies.triage.catalogue import LanguagePack, Languages, Term
+from bot.replies.triage.literals import Compiled, LiteralIndex
 
 _ARABIC_MARKS = re.compile(r"[\u064B-\u0652\u0670\u0640]")
 _ARABIC_LETTERS = str.maketrans(
@@ -37,8 +38,6 @@ _SPACED = re.compile(r"[a-z\u0370-\u03ff]")  # Latin and Greek: terms may be ste
 _WORDED = re.compile(r"[a-z\u0370-\u03ff\u0600-\u06ff\u0900-\u097f\u0a00-\u0a7f]")
 # A word start: no letter of the same script just before ("打完botox" still matches "botox").
 _LATIN_START = r"(?<![a-z0-9])"
-# Letters that are not at a word start in the sense of `_LATIN_START` and `_GREEK_START`.
-_INSIDE_WORD = re.compile(r"(?<=[a-z0-9])[a-z]|(?<=[\u0370-\u03ff])[\u0370-\u03ff]")
 _GREEK_START = r"(?<![\u0370-\u03ff])"
 # Laughter, in the ten languages' ways of typing it: "jaja", "哈哈", "χαχα", "ههههه"
 # (no Arabic word has three h's in a row), "笑到" and "من الضحك" (laughing so much that).
@@ -49,6 +48,11 @@ _LAUGH = re.compile(
 # Characters before a term in which a negation cue cancels it: about three words, or (in
 # scripts without spaces) four characters ("没有发烧").
 NEGATION_WINDOW = 20
+# Characters after a term's last part in which a word saying it is well stands: about three
+# words ("η όρασή μου είναι μια χαρά") or a few characters ("呼吸吞咽都没问题").
+FINE_WINDOW = 24
+_QUESTION_MARKS = "?？؟"
+_UNTIL_BREAK = re.compile(rf"[^{_BREAK_CHARS}]*([{_BREAK_CHARS}])")
 
 
 @lru_cache(maxsize=8192)  # the lexicons repeat their context words in many terms
@@ -81,76 +85,6 @@ def _cased(text: str) -> str:
     return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    concept: str
-    parts: tuple[re.Pattern[str], ...]
-    # Each part's alternatives as plain text: a part can only match when one occurs, and
-    # a substring test is a hundred times cheaper than the pattern (thousands of terms).
-    literals: tuple[tuple[str, ...], ...] = ()
-    # Parts written "=…": matched in the message with its accents (`accented`).
-    exact: tuple[bool, ...] = ()
-
-    def spans(self, text: str, accents: str | None) -> list[tuple[int, int]] | None:
-        """Where each part stands, when every part occurs (`text` folded; `accents`: the
-        message with its accents, None when it does not line up with `text`)."""
-        found = []
-        for part, exact in zip(self.parts, self.exact or [False] * len(self.parts), strict=True):
-            source = accents if exact else text
-            match = part.search(source) if source is not None else None
-            if match is None:
-                return None
-            found.append((match.start(), match.end()))
-        return found
-
-    def may_match(self, present: set[str]) -> bool:
-        """Whether every part has an alternative among the literals `present` in a text."""
-        return all(any(word in present for word in words) for words in self.literals)
-
-
-class LiteralIndex:
-    """Which of many terms could occur in a text, from one pass over it.
-
-    Every alternative of every part is a literal; a text's literals are found by looking,
-    at each position, only at the literals that begin with the two characters there (all
-    literals matching at one position are prefixes of the longest, so none is missed).
-    Only terms whose every part has a present literal go on to their patterns.
-    """
-
-    def __init__(self, terms: list[_Compiled]) -> None:
-        self.terms = terms
-        literals = {word for term in terms for words in term.literals for word in words}
-        self._by_start: dict[str, list[str]] = {}
-        for word in sorted(literals, key=len, reverse=True):
-            self._by_start.setdefault(word[:2], []).append(word)
-        self._first: dict[str, list[int]] = {}
-        for n, term in enumerate(terms):
-            for word in term.literals[0]:
-                self._first.setdefault(word, []).append(n)
-
-    def present(self, text: str) -> set[str]:
-        """The literals occurring in `text` (folded). A Latin or Greek literal only counts
-        at a word start (as its pattern does), so positions inside such words are skipped:
-        in an English message that is most of them."""
-        found: set[str] = set()
-        inside = {m.start() for m in _INSIDE_WORD.finditer(text)}
-        for at in range(len(text)):
-            if at in inside:
-                continue
-            for key in (text[at : at + 2], text[at]):
-                for word in self._by_start.get(key, ()):
-                    if text.startswith(word, at):
-                        found.add(word)
-        return found
-
-    def candidates(self, text: str, present: set[str] | None = None) -> list[_Compiled]:
-        """The terms that may match `text`, in their order (`present`: its literals, when
-        a larger index already found them)."""
-        present = self.present(text) if present is None else present
-        rows = sorted({n for word in present for n in self._first.get(word, ())})
-        return [self.terms[n] for n in rows if self.terms[n].may_match(present)]
-
-
 @cache
 def _part(text: str) -> re.Pattern[str]:
     """One part of a term; "a|b" means either. Spaced scripts match at a word start
@@ -175,7 +109,7 @@ class Terms:
 
     def __init__(self, terms: dict[str, list[Term]]) -> None:
         self.compiled = [
-            _Compiled(
+            Compiled(
                 concept,
                 tuple(_part(p) for p in parts),
                 tuple(
@@ -227,7 +161,14 @@ class Lexicon:
         self._negators: dict[str, tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
         self._after: dict[str, bool] = {}
         self._turns: dict[str, re.Pattern[str] | None] = {}
+        own: dict[str, _Frames] = {}
         for code, pack in self.packs.items():
+            own[code] = _Frames(
+                _words(pack.fine),
+                pack.fine_before,
+                _words(pack.asks),
+                _words(pack.negators + pack.denials),
+            )
             self._terms[code] = Terms(pack.terms).index
             self._cues[code] = {
                 name: _alternation(getattr(pack, name))
@@ -236,6 +177,10 @@ class Lexicon:
             self._negators[code] = _negators(pack.negators)
             self._after[code] = pack.negators_after
             self._turns[code] = _words(pack.turns)
+        self._frames = {
+            code: (own[code], *(own[c] for c in pack.frames_with if c in own))
+            for code, pack in self.packs.items()
+        }
         # Every language's literals in one index: one pass over a message finds them all.
         self._literals = LiteralIndex([t for index in self._terms.values() for t in index.terms])
 
@@ -275,6 +220,8 @@ class Lexicon:
                         if name != "negation"
                     ):
                         continue
+                if term.concept != "self_harm" and self._said_well(code, text, clauses, spans):
+                    continue
                 last = max(spans)
                 # Self-harm is said with negations ("不想活了"), so its terms carry their
                 # own; a negation right before one ("我不想伤害自己") is a denial.
@@ -292,6 +239,57 @@ class Lexicon:
                     continue
                 found.append(Hit(code, term.concept))
         return list(dict.fromkeys(found))
+
+    def _said_well(
+        self, code: str, text: str, clauses: list[int], spans: list[tuple[int, int]]
+    ) -> bool:
+        """Whether a term is said to be well right by it ("视力正常", "la vista está perfecta")."""
+        return any(self._well(code, frames, text, clauses, spans) for frames in self._frames[code])
+
+    def _well(
+        self,
+        code: str,
+        frames: _Frames,
+        text: str,
+        clauses: list[int],
+        spans: list[tuple[int, int]],
+    ) -> bool:
+        if frames.fine is None:
+            return False
+        last = max(spans)
+        start = max(b for b in clauses if b <= last[0])
+        end = min(b for b in clauses if b > last[1] - 1)
+        after = frames.fine.search(text, last[1], min(end, last[1] + FINE_WINDOW))
+        if after is not None and self._stated(code, frames, text, start, after, end):
+            return True
+        if not frames.fine_before:
+            return False
+        return any(
+            self._stated(code, frames, text, start, m, end)
+            for m in frames.fine.finditer(text, max(start, last[0] - FINE_WINDOW), last[0])
+        )
+
+    def _stated(
+        self, code: str, frames: _Frames, text: str, start: int, fine: re.Match[str], end: int
+    ) -> bool:
+        """Whether a word saying "well" states it: nothing in its clause denies ("no puedo
+        tragar normal", "不正常", "ठीक नहीं") and it is not asked ("正常吗")."""
+        # The clause without the word itself ("没问题" holds a negator of its own).
+        clause = text[start : fine.start()] + " " + text[fine.end() : end]
+        negation = self._cues[code]["negation"]
+        if (frames.denials is not None and frames.denials.search(clause)) or (
+            negation is not None and negation.search(clause)
+        ):
+            return False
+        return not self._denied_after(code, text, fine) and not _asked(frames, text, fine, end)
+
+    def _denied_after(self, code: str, text: str, match: re.Match[str]) -> bool:
+        negators = self._negators.get(code)
+        return (
+            negators is not None
+            and self._after.get(code, False)
+            and bool(negators[1].search(text[match.start() : match.end() + 25]))
+        )
 
     def _negated(
         self,
@@ -316,6 +314,28 @@ class Lexicon:
         if near.search(text[max(0, start - 40) : start]):
             return True
         return last and self._after.get(code, False) and bool(far.search(text[end : end + 25]))
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """One language's words that say a thing named is well (see `LanguagePack.fine`)."""
+
+    fine: re.Pattern[str] | None
+    fine_before: bool
+    asks: re.Pattern[str] | None
+    denials: re.Pattern[str] | None  # its bare negators, anywhere
+
+
+def _asked(frames: _Frames, text: str, match: re.Match[str], end: int) -> bool:
+    """Whether the rest of a phrase's clause (up to `end` at most) asks about it: it ends in
+    a question mark, or holds a question word ("正常吗", "bình thường không", "okay lang ba")."""
+    rest = text[match.end() : end]
+    clause = _UNTIL_BREAK.match(rest)
+    if clause is not None and clause.group(1) in _QUESTION_MARKS:
+        return True
+    if clause is not None:
+        rest = rest[: clause.end()]
+    return frames.asks is not None and frames.asks.search(rest) is not None
 
 
 def _blank(text: str, spans: list[tuple[int, int]], keep: tuple[int, int]) -> str:
