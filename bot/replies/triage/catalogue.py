@@ -113,9 +113,9 @@ class LanguagePack(BaseModel):
     # reach past it, as a clause break would not let it ("two years ago … now …").
     turns: list[str] = Field(default_factory=list)
     # Words that say the thing just named is well ("视力正常", "la vista está perfecta"):
-    # right after a term's last part (`fine_before`: or right before its first, Tagalog
-    # "okay naman paningin ko"), in its clause, they cancel it, unless the clause denies
-    # before them ("no puedo respirar bien") or asks after them (`asks`, "正常吗").
+    # right after a term's last part (`fine_before`: or right before it, Tagalog "okay
+    # naman paningin ko"), in its clause, they cancel it, unless the clause holds a negator
+    # ("no puedo ver normal", "ठीक नहीं") or asks after them (`asks`, "正常吗").
     fine: list[str] = Field(default_factory=list)
     fine_before: bool = False
     asks: list[str] = Field(default_factory=list)

@@ -257,8 +257,7 @@ class Lexicon:
         if frames.fine is None:
             return False
         last = max(spans)
-        start = max(b for b in clauses if b <= last[0])
-        end = min(b for b in clauses if b > last[1] - 1)
+        start, end = _clause_bounds(clauses, last)
         after = frames.fine.search(text, last[1], min(end, last[1] + FINE_WINDOW))
         if after is not None and self._stated(code, frames, text, start, after, end):
             return True
@@ -331,10 +330,10 @@ def _asked(frames: _Frames, text: str, match: re.Match[str], end: int) -> bool:
     a question mark, or holds a question word ("正常吗", "bình thường không", "okay lang ba")."""
     rest = text[match.end() : end]
     clause = _UNTIL_BREAK.match(rest)
-    if clause is not None and clause.group(1) in _QUESTION_MARKS:
-        return True
     if clause is not None:
-        rest = rest[: clause.end()]
+        if clause.group(1) in _QUESTION_MARKS:
+            return True
+        rest = clause.group(0)
     return frames.asks is not None and frames.asks.search(rest) is not None
 
 
@@ -346,10 +345,14 @@ def _blank(text: str, spans: list[tuple[int, int]], keep: tuple[int, int]) -> st
     return text
 
 
+def _clause_bounds(bounds: list[int], span: tuple[int, int]) -> tuple[int, int]:
+    """Where the clause a span stands in starts and ends (`bounds`: where clauses start)."""
+    return max(b for b in bounds if b <= span[0]), min(b for b in bounds if b > span[1] - 1)
+
+
 def _clause_at(text: str, bounds: list[int], span: tuple[int, int]) -> str:
-    """The clause of `text` a span stands in (`bounds`: where clauses start)."""
-    start = max(b for b in bounds if b <= span[0])
-    end = min(b for b in bounds if b > span[1] - 1)
+    """The clause of `text` a span stands in."""
+    start, end = _clause_bounds(bounds, span)
     return text[start:end]
 
 
