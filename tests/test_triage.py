@@ -300,6 +300,19 @@ def test_a_symptom_said_to_be_well_is_not_an_alarm(message: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "message", ["我妈做完眼皮手术，视力没变化，就是有点干", "做完割眼袋，視力冇變，就係有啲乾"]
+)
+def test_a_related_language_s_word_for_fine_counts_too(message: str) -> None:
+    """A Mandarin message can match a Cantonese term (and the other way round): the word
+    for "fine" of the language it is written in still denies it (`frames_with`)."""
+    languages = load_languages().model_copy(deep=True)
+    assert Lexicon(languages).find(message) == []
+    for pack in languages.languages.values():
+        pack.frames_with = []
+    assert Lexicon(languages).find(message) != []
+
+
+@pytest.mark.parametrize(
     ("message", "concept"),
     [
         ("打完botox之后吞咽困难正常吗", "botulinum_spread"),  # asked, not stated
