@@ -159,6 +159,11 @@ def test_the_eval_sets_are_as_large_as_promised() -> None:
         ("breathless at my new jawline 😍", [False]),
         ("my savings collapsed after the mummy makeover", [False]),
         ("a tight band round my chest that isn't the garment", [True]),
+        # a question with nobody in it, then "mine": it asks about the patient's own
+        ("is a blurry eye normal after filler? mine came on an hour ago", [True, True]),
+        ("is a blurry eye normal after filler?", [False]),
+        ("mum's doing fine after her facelift", [False]),
+        ("the scar just looks a bit pink", [False]),
     ],
 )
 def test_clauses_are_framed(message: str, now: list[bool]) -> None:
@@ -224,6 +229,11 @@ def test_cancelled_and_ordinary_messages_are_not_flagged(triage: Triage, message
             "anaphylaxis",
             "A",
         ),
+        # terms and patterns added from fresh writing
+        ("a crushing ache in the centre of my chest since lunch", "chest_pain", "A"),
+        ("my husband is jerking on the couch and staring, not with it", "collapse_seizure", "A"),
+        ("her fingertips look bluey and she's gasping", "breathing_difficulty", "A"),
+        ("my left cheek has gone big and hard in the last half hour", "expanding_haematoma", "B"),
     ],
 )
 def test_a_red_flag_is_found_in_its_clause(
@@ -333,6 +343,35 @@ def test_a_word_for_fine_that_is_denied_or_asked_leaves_the_alarm(
     """ "Is it normal?", "I can't breathe normally" still describe the emergency; and the
     terms added from fresh writing (a nipple turning black, "hindi po ako makahinga")."""
     assert concept in [h.concept for h in Lexicon(load_languages()).find(message)]
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ("بعد الفيلر عيني مش بتوجعني ومش بارزة", "negators"),  # "and not bulging"
+        ("万一打完玻尿酸鼻子发白，是不是血管栓塞？", "hypothetical"),  # "if …, is it …?"
+        ("después del relleno no veo borroso", "negators"),
+        ("上个月伤口裂开过，医生缝好了", "past"),  # "last month"
+    ],
+)
+def test_a_cue_in_another_language_cancels_a_term(message: str, field: str) -> None:
+    """A negator with "and" in front (Arabic "و"), or before a part that starts inside its
+    word; a negator that begins a part and goes on to another of its words ("no veo
+    borroso": I do not see blurred); a question after a supposing clause; "last month".
+    Without the language's cue words each is an alarm."""
+    languages = load_languages().model_copy(deep=True)
+    assert Lexicon(languages).find(message) == []
+    for pack in languages.languages.values():
+        setattr(pack, field, [])
+    assert Lexicon(languages).find(message) != []
+
+
+def test_a_negation_after_a_word_for_fine_does_not_deny_it() -> None:
+    """ "My sight is fine and there is no blurring": the negation after "fine" says
+    something else is absent too; one before it still denies ("ما اقدر اتنفس طبيعي")."""
+    lexicon = Lexicon(load_languages())
+    assert lexicon.find("بعد الفيلر نظري تمام ومافي زغللة") == []
+    assert lexicon.find("بعد الفيلر ما اقدر اتنفس طبيعي") != []
 
 
 @pytest.mark.parametrize(

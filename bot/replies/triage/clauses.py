@@ -156,6 +156,11 @@ def split(text: str) -> list[tuple[int, int]]:
     return spans + _pieces(text, at, len(text))
 
 
+def _impersonal_only(text: str) -> bool:
+    """Whether the clause is general only because it asks with nobody in it."""
+    return not (cues.GENERAL.search(text) or cues.DEFINITION.search(text) or cues.NOW.search(text))
+
+
 def _told(text: str) -> bool:
     """Whether the clause tells something in the past tense."""
     return bool(cues.TOLD.search(text) or cues.TOLD_THEN.search(text))
@@ -212,6 +217,14 @@ def clauses(message: str) -> tuple[Clause, list[Clause]]:
             parts[i - 1] = replace(before, negated=True)
         elif cues.EXAMPLE.search(parts[i].text):
             parts[i] = _in_frame_of(before, parts[i], negated=True, past=True)
+    # A question asked with nobody in it is general only when what follows it names nobody
+    # either: "is chest pain normal after filler?? mine started 10 min ago" asks about hers.
+    parts = [
+        replace(p, general=False)
+        if p.general and _impersonal_only(p.text) and not cues.IMPERSONAL.search(text[p.span[0] :])
+        else p
+        for p in parts
+    ]
     if cues.PLANNING.search(text):
         parts = [
             replace(p, general=True)

@@ -36,7 +36,8 @@ NEGATION = re.compile(
     r"|thinking|walk|walking|move|moving) (?:totally |completely |all )?(?:normally|fine|ok"
     r"|okay|clearly|easily|well|normal|properly)\b"
     r"|\b(?:fully |wide )?awake and (?:responding|talking|chatting)\b|\ball intact\b"
-    r"|\bstill (?:together|closed|intact)\b|\bdoing (?:really |very |so |super )?(?:well|great)\b"
+    r"|\bstill (?:together|closed|intact)\b"
+    r"|\bdoing (?:really |very |so |super )?(?:well|great|fine|ok|okay|good|alright)\b"
     # the apostrophe typed or not: "my breathing's fine", "visions fine", "shes ok"
     r"|\b(?!(?:was|has|does|this|thus)\b)[a-z]{3,}'?s (?:totally |completely |all |still )?"
     r"(?:fine|ok|okay|normal|perfect|clear)\b"
@@ -152,8 +153,9 @@ DENIAL = re.compile(
 )
 # Played down: "just a bit itchy", "only a tiny stitch poking out" (the expected course).
 MILD = re.compile(
-    r"\b(?:just|only) (?:a |some )?(?:(?:little|tiny|wee|small) )?(?:bit|little|tiny|small|slight"
-    r"|slightly|mild|minor|bruis\w*|sore|tired|sleepy|itchy|itching|headache|tender|stiff|achy"
+    r"\b(?:just|only) (?:(?:looks?|looking|feels?|feeling|seems?|is|are) )?(?:a |some )?"
+    r"(?:(?:little|tiny|wee|small) )?(?:bit|little|tiny|small|slight|slightly|mild|minor"
+    r"|bruis\w*|sore|tired|sleepy|itchy|itching|headache|tender|stiff|achy|pink|pinkish"
     r"|wondering|wanted|checking|asking|curious)\b",
     re.IGNORECASE,
 )

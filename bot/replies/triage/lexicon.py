@@ -43,7 +43,7 @@ _GREEK_START = r"(?<![\u0370-\u03ff])"
 # (no Arabic word has three h's in a row), "笑到" and "من الضحك" (laughing so much that).
 _LAUGH = re.compile(
     r"(?<![\w])(?:ha(?:ha)+|he(?:he)+|ja(?:ja)+|je(?:je)+|xa(?:xa)+|χα(?:χα)+|lol|lmao|kkk+)(?![\w])"
-    r"|哈哈|呵呵|笑死|笑到|😂|🤣|ههه|خخخ|من الضحك|من كتر الضحك|من كثر الضحك"
+    r"|哈哈|呵呵|笑死|笑到|😂|🤣|😆|😅|ههه|خخخ|من الضحك|من كتر الضحك|من كثر الضحك"
 )
 # Characters before a term in which a negation cue cancels it: about three words, or (in
 # scripts without spaces) four characters ("没有发烧").
@@ -52,6 +52,8 @@ NEGATION_WINDOW = 20
 # words ("η όρασή μου είναι μια χαρά") or a few characters ("呼吸吞咽都没问题").
 FINE_WINDOW = 24
 _QUESTION_MARKS = "?？؟"
+_GAP = re.compile(r"\s+")
+_PROCLITIC = r"(?:[وف](?=[\u0600-\u06ff]))?"
 _UNTIL_BREAK = re.compile(rf"[^{_BREAK_CHARS}]*([{_BREAK_CHARS}])")
 
 
@@ -158,7 +160,7 @@ class Lexicon:
         self.packs: dict[str, LanguagePack] = languages.languages
         self._terms: dict[str, LiteralIndex] = {}
         self._cues: dict[str, dict[str, re.Pattern[str] | None]] = {}
-        self._negators: dict[str, tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
+        self._negators: dict[str, _Negators | None] = {}
         self._after: dict[str, bool] = {}
         self._turns: dict[str, re.Pattern[str] | None] = {}
         own: dict[str, _Frames] = {}
@@ -220,7 +222,11 @@ class Lexicon:
                         if name != "negation"
                     ):
                         continue
-                if term.concept != "self_harm" and self._said_well(code, text, clauses, spans):
+                if term.concept != "self_harm" and (
+                    self._said_well(code, text, clauses, spans)
+                    or self._denies_next(code, term, text, spans)
+                    or self._supposed(code, text, clauses, max(spans))
+                ):
                     continue
                 last = max(spans)
                 # Self-harm is said with negations ("不想活了"), so its terms carry their
@@ -271,16 +277,42 @@ class Lexicon:
     def _stated(
         self, code: str, frames: _Frames, text: str, start: int, fine: re.Match[str], end: int
     ) -> bool:
-        """Whether a word saying "well" states it: nothing in its clause denies ("no puedo
-        tragar normal", "不正常", "ठीक नहीं") and it is not asked ("正常吗")."""
-        # The clause without the word itself ("没问题" holds a negator of its own).
-        clause = text[start : fine.start()] + " " + text[fine.end() : end]
+        """Whether a word saying "well" states it: nothing before it in its clause denies
+        ("no puedo tragar normal", "不正常"), no negator right after it does ("ठीक नहीं"), and
+        it is not asked ("正常吗"). A negation after it says something else is absent too
+        ("نظري تمام ومافي تغبيش": my sight is fine and there is no blurring)."""
+        clause = text[start : fine.start()]
         negation = self._cues[code]["negation"]
         if (frames.denials is not None and frames.denials.search(clause)) or (
             negation is not None and negation.search(clause)
         ):
             return False
         return not self._denied_after(code, text, fine) and not _asked(frames, text, fine, end)
+
+    def _denies_next(
+        self, code: str, term: Compiled, text: str, spans: list[tuple[int, int]]
+    ) -> bool:
+        """Whether a part that holds a negator ("no veo", I can't see) goes straight on to
+        another of its own alternatives, which it then denies: "no veo borroso" (I do not
+        see blurred)."""
+        negators = self._negators.get(code)
+        if negators is None:
+            return False
+        for part, (start, end) in zip(term.parts, spans, strict=True):
+            gap = _GAP.match(text, end)
+            if negators[2].match(text, start) and gap and part.match(text, gap.end()):
+                return True
+        return False
+
+    def _supposed(self, code: str, text: str, clauses: list[int], span: tuple[int, int]) -> bool:
+        """Whether a question follows a clause that supposes ("万一吸脂后腿肿了，是不是血栓？"):
+        it asks what the supposed thing would be, as "if…, what do I do?" does in English."""
+        supposing = self._cues[code]["hypothetical"]
+        start, end = _clause_bounds(clauses, span)
+        if supposing is None or start == 0 or text[end - 1 : end] not in _QUESTION_MARKS:
+            return False
+        before = _clause_at(text, clauses, (start - 1, start))
+        return bool(supposing.search(before))
 
     def _denied_after(self, code: str, text: str, match: re.Match[str]) -> bool:
         negators = self._negators.get(code)
@@ -302,6 +334,9 @@ class Lexicon:
         after the last one)."""
         start, end = span
         spaced = _WORDED.match(text[start : start + 1]) is not None
+        if spaced:  # a part may start inside its word (Arabic "بتوجعها" holds "توجعها")
+            while start > 0 and text[start - 1].isalpha():
+                start -= 1
         window = NEGATION_WINDOW if spaced else 4
         before = text[max(0, start - window) : start]
         if negation is not None and negation.search(before):
@@ -309,7 +344,7 @@ class Lexicon:
         negators = self._negators.get(code)
         if negators is None:
             return False
-        near, far = negators
+        near, far, _ = negators
         if near.search(text[max(0, start - 40) : start]):
             return True
         return last and self._after.get(code, False) and bool(far.search(text[end : end + 25]))
@@ -362,10 +397,13 @@ def _aligned(message: str, folded: str) -> str | None:
     return kept if len(kept) == len(folded) else None
 
 
-def _negators(words: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
-    """Bare negation words as two patterns: one that must end right before a part (the
-    last two characters in scripts without spaces; the previous two words otherwise), and
-    one for the two words right after it."""
+_Negators = tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]
+
+
+def _negators(words: list[str]) -> _Negators | None:
+    """Bare negation words as three patterns: one that must end right before a part (the
+    last two characters in scripts without spaces; the previous two words otherwise), one
+    for the two words right after it, and one for a part that starts with one ("no veo")."""
     folded = sorted({fold(w).strip() for w in words if w.strip()}, key=len, reverse=True)
     if not folded:
         return None
@@ -373,13 +411,15 @@ def _negators(words: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | Non
     unspaced = [re.escape(w) for w in folded if not (_WORDED.match(w[:1]) or " " in w)]
     near = []
     if spaced:
-        near.append(rf"(?<![\w])(?:{'|'.join(spaced)})(?:\s+{_WORD}+)?\s+$")
+        # An Arabic word may carry "and" or "so" in front: "ومش بارزة", "ولا أزرق".
+        near.append(rf"(?<![\w]){_PROCLITIC}(?:{'|'.join(spaced)})(?:\s+{_WORD}+)?\s+$")
     if unspaced:
         near.append(rf"(?:{'|'.join(unspaced)}).?$")
     # After the rest of the part's word: a part may end mid-word, and the end of that word
     # is not a negator (romanised "nigal" + "na" in "nigalna", an infinitive).
     far = rf"^{_WORD}*\s+(?:{_WORD}+\s+)?(?:{'|'.join(re.escape(w) for w in folded)})(?![\w])"
-    return re.compile("|".join(near)), re.compile(far)
+    leading = rf"(?:{'|'.join(spaced) or '(?!)'})\s"
+    return re.compile("|".join(near)), re.compile(far), re.compile(leading)
 
 
 def _words(words: list[str]) -> re.Pattern[str] | None:

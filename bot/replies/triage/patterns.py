@@ -120,7 +120,8 @@ _TABLE: dict[tuple[Category, str], list[str | tuple[str, ...]]] = {
     ],
     ("emergency", "chest pain"): [
         r"<Q>\bchest (?:(?:<AUX>|and) )*<CHEST_PAIN>",
-        r"\b<CHEST_PAIN> (?:in|on|across|around) (?:my|her|his|the|their) chest\b",
+        r"\b<CHEST_PAIN> (?:in|on|across|around) (?:the (?:middle|centre|center|front|left side"
+        r"|right side|left|right) of )?(?:my|her|his|the|their) chest\b",
         r"\bhaving (?:a )?heart attack",
     ],
     ("emergency", "heavy bleeding"): [
