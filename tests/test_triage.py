@@ -335,6 +335,8 @@ def test_a_related_language_s_word_for_fine_counts_too(message: str) -> None:
         ("做完手術個乳頭變咗黑色", "necrosis"),
         ("Hindi po ako makahinga", "breathing_difficulty"),
         ("tengo el chamorro hinchado y caliente despues de la lipo", "dvt"),
+        # "nada" belongs to "no veo" (I see nothing), not to the filler after it
+        ("no veo nada desde el relleno de ayer", "vision_change_filler"),
     ],
 )
 def test_a_word_for_fine_that_is_denied_or_asked_leaves_the_alarm(

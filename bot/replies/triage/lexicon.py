@@ -52,7 +52,7 @@ NEGATION_WINDOW = 20
 # words ("η όρασή μου είναι μια χαρά") or a few characters ("呼吸吞咽都没问题").
 FINE_WINDOW = 24
 _QUESTION_MARKS = "?？؟"
-_GAP = re.compile(r"\s+")
+_NEXT = re.compile(rf"\s+({_WORD}+)")
 _PROCLITIC = r"(?:[وف](?=[\u0600-\u06ff]))?"
 _UNTIL_BREAK = re.compile(rf"[^{_BREAK_CHARS}]*([{_BREAK_CHARS}])")
 
@@ -222,9 +222,10 @@ class Lexicon:
                         if name != "negation"
                     ):
                         continue
+                wide = self._own_negations(code, term, text, spans)
                 if term.concept != "self_harm" and (
-                    self._said_well(code, text, clauses, spans)
-                    or self._denies_next(code, term, text, spans)
+                    wide is None
+                    or self._said_well(code, text, clauses, spans)
                     or self._supposed(code, text, clauses, max(spans))
                 ):
                     continue
@@ -233,10 +234,12 @@ class Lexicon:
                 # own; a negation right before one ("我不想伤害自己") is a denial.
                 negation = None if term.concept == "self_harm" else cues["negation"]
                 # A part that holds its own negation ("مش قادر", "can't") never negates
-                # the term's other parts: each part is checked with the others blanked.
+                # the term's other parts: each part is checked with the others blanked
+                # (with the word after one that starts with a negator: "no veo nada").
+                wide = wide or spans
                 if any(
-                    self._negated(code, _blank(text, spans, span), span, negation, span == last)
-                    for span in spans
+                    self._negated(code, _blank(text, wide, w), span, negation, span == last)
+                    for span, w in zip(spans, wide, strict=True)
                 ):
                     continue
                 if keep is not None and not all(
@@ -289,20 +292,20 @@ class Lexicon:
             return False
         return not self._denied_after(code, text, fine) and not _asked(frames, text, fine, end)
 
-    def _denies_next(
+    def _own_negations(
         self, code: str, term: Compiled, text: str, spans: list[tuple[int, int]]
-    ) -> bool:
-        """Whether a part that holds a negator ("no veo", I can't see) goes straight on to
-        another of its own alternatives, which it then denies: "no veo borroso" (I do not
-        see blurred)."""
+    ) -> list[tuple[int, int]] | None:
+        """The parts' spans, one that starts with a negator ("no veo", I can't see) taking
+        the word after it ("no veo nada"); None when that word is another of the part's own
+        alternatives, which the negator then denies ("no veo borroso": I do not see blurred)."""
         negators = self._negators.get(code)
-        if negators is None:
-            return False
+        wide = []
         for part, (start, end) in zip(term.parts, spans, strict=True):
-            gap = _GAP.match(text, end)
-            if negators[2].match(text, start) and gap and part.match(text, gap.end()):
-                return True
-        return False
+            after = _NEXT.match(text, end) if negators and negators[2].match(text, start) else None
+            if after is not None and part.match(text, after.start(1)):
+                return None
+            wide.append((start, after.end() if after else end))
+        return wide
 
     def _supposed(self, code: str, text: str, clauses: list[int], span: tuple[int, int]) -> bool:
         """Whether a question follows a clause that supposes ("万一吸脂后腿肿了，是不是血栓？"):
