@@ -114,8 +114,9 @@ class LanguagePack(BaseModel):
     turns: list[str] = Field(default_factory=list)
     # Words that say the thing just named is well ("视力正常", "la vista está perfecta"):
     # right after a term's last part (`fine_before`: or right before it, Tagalog "okay
-    # naman paningin ko"), in its clause, they cancel it, unless the clause holds a negator
-    # ("no puedo ver normal", "ठीक नहीं") or asks after them (`asks`, "正常吗").
+    # naman paningin ko"), in its clause, they cancel it, unless a negator stands before
+    # them in the clause or right after them ("no puedo ver normal", "ठीक नहीं"), or the
+    # clause asks after them (`asks`, "正常吗").
     fine: list[str] = Field(default_factory=list)
     fine_before: bool = False
     asks: list[str] = Field(default_factory=list)
